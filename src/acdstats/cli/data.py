@@ -1,0 +1,155 @@
+"""Data commands: import, query, rebuild."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+import click
+import orjson
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+from acdstats.cli.options import account_option, db_option, open_db
+from acdstats.errors import ApiError
+from acdstats.importers.detect import FORMATS, open_reader
+from acdstats.services.ingest import IngestReport, Line, ingest
+from acdstats.services.methods import CallContext, call, find_method
+from acdstats.storage.derive import rebuild as rebuild_offers
+
+_SHOWN_REJECTS = 50
+
+
+@click.command("import")
+@db_option
+@account_option
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="auto", show_default=True)
+@click.option(
+    "--timezone",
+    default="UTC",
+    show_default=True,
+    help="Zone of local times in queue_log realtime CSV exports.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+def import_(
+    db_path: str | None,
+    account_id: int,
+    fmt: str,
+    timezone: str,
+    as_json: bool,
+    files: tuple[str, ...],
+) -> None:
+    """Import events or offer records (JSONL, CSV, Asterisk queue_log)."""
+    db = open_db(db_path)
+    console = Console(stderr=True)
+    reports = {}
+    for name in files:
+        path = Path(name)
+        with path.open("rb") as stream, _progress(console, path) as progress:
+            task = progress.add_task(path.name, total=path.stat().st_size)
+            lines = open_reader(stream, fmt, db, account_id, timezone)
+            report = ingest(db, account_id, _tracked(lines, stream, progress, task))
+        reports[name] = report
+    db.close()
+    if as_json:
+        click.echo(orjson.dumps({n: r.as_dict() for n, r in reports.items()}).decode())
+    else:
+        for name, report in reports.items():
+            _print_report(name, report)
+    if any(r.rejected for r in reports.values()):
+        sys.exit(3)
+
+
+def _progress(console: Console, path: Path) -> Progress:
+    return Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    )
+
+
+def _tracked(
+    lines: Iterator[Line], stream: IO[bytes], progress: Progress, task: object
+) -> Iterator[Line]:
+    for n, line in enumerate(lines):
+        if n % 10_000 == 0:
+            progress.update(task, completed=stream.tell())  # type: ignore[arg-type]
+        yield line
+
+
+def _print_report(name: str, report: IngestReport) -> None:
+    click.echo(
+        f"{name}: stored {report.stored}, duplicates {report.duplicates}, "
+        f"orphaned {report.orphaned}, skipped {report.skipped}, rejected {len(report.rejected)}"
+    )
+    for line, reason in report.rejected[:_SHOWN_REJECTS]:
+        click.echo(f"  line {line}: {reason}")
+    if len(report.rejected) > _SHOWN_REJECTS:
+        click.echo(f"  ... and {len(report.rejected) - _SHOWN_REJECTS} more (use --json)")
+
+
+@click.command()
+@db_option
+@account_option
+@click.option(
+    "--max-records",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Answer size limit (statistics records).",
+)
+@click.option("--user-id-as-string", is_flag=True, help="Answer user_id as a JSON string.")
+@click.argument("method")
+@click.argument("params", nargs=-1)
+def query(
+    db_path: str | None,
+    account_id: int,
+    max_records: int | None,
+    user_id_as_string: bool,
+    method: str,
+    params: tuple[str, ...],
+) -> None:
+    """Run a platform_api METHOD on the database; print the JSON the server would answer.
+
+    PARAMS are name=value pairs, e.g. from_date="2026-03-01 00:00:00" user_id=all.
+    """
+    values: dict[str, str] = {}
+    for pair in params:
+        name, sep, value = pair.partition("=")
+        if not sep:
+            raise click.BadParameter(f"{pair!r} is not name=value", param_hint="PARAMS")
+        values[name] = value
+    db = open_db(db_path, read_only=True)
+    ctx = CallContext(
+        db,
+        account_id,
+        max_records=max_records or CallContext.max_records,
+        user_id_as_string=user_id_as_string,
+    )
+    try:
+        answer = call(find_method(method), ctx, values)
+    except ApiError as exc:
+        answer = exc.as_dict()
+    click.echo(orjson.dumps(answer).decode())
+    db.close()
+
+
+@click.command()
+@db_option
+@account_option
+def rebuild(db_path: str | None, account_id: int) -> None:
+    """Re-derive every offer of an account from the raw events."""
+    db = open_db(db_path)
+    with db.writer() as cur:
+        rebuild_offers(cur, account_id)
+    db.close()
+    click.echo(f"rebuilt account {account_id}")
+
+
+COMMANDS = [import_, query, rebuild]

@@ -1,0 +1,192 @@
+"""Ingest records (SPEC section 3): validation of events and offer records from plain dicts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from acdstats.domain.timefmt import parse_ingest_time
+
+STATUSES = frozenset(
+    {"OFFLINE", "ONLINE", "READY", "BANNED", "IN_SERVICE", "AFTER_SERVICE", "TIMEOUT", "DND"}
+)
+
+# type -> (required fields, optional fields), beyond `type`, `at`, `event_id`, `account_id`.
+EVENT_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "enqueued": (("request_id", "queue_id"), ()),
+    "offered": (("request_id", "user_id"), ("queue_id",)),
+    "answered": (("request_id", "user_id"), ()),
+    "unanswered": (("request_id", "user_id"), ()),
+    "hangup": (("request_id",), ("user_id",)),
+    "abandoned": (("request_id",), ()),
+    "rejected": (("request_id",), ()),
+    "status": (("user_id", "status"), ()),
+}
+
+# Order of event types at equal times within one request (SPEC section 3.1).
+TYPE_RANK = {
+    "enqueued": 0,
+    "offered": 1,
+    "answered": 2,
+    "unanswered": 3,
+    "hangup": 4,
+    "abandoned": 4,
+    "rejected": 4,
+}
+
+
+class InvalidRecord(ValueError):
+    """A line that cannot be accepted; the message is the reason shown in the report."""
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    type: str
+    at: int  # UTC epoch milliseconds
+    request_id: str | None = None
+    user_id: int | None = None
+    queue_id: int | None = None
+    status: str | None = None
+    event_id: str | None = None
+
+    @property
+    def content(self) -> str:
+        """Canonical content: what identifies an event without event_id (SPEC 3.1)."""
+        return "|".join(
+            (
+                self.type,
+                str(self.at),
+                "" if self.request_id is None else self.request_id,
+                "" if self.user_id is None else str(self.user_id),
+                "" if self.queue_id is None else str(self.queue_id),
+                self.status or "",
+            )
+        )
+
+    @property
+    def key(self) -> str:
+        """The deduplication key within an account."""
+        return "id:" + self.event_id if self.event_id is not None else "c:" + self.content
+
+
+@dataclass(frozen=True, slots=True)
+class OfferRecord:
+    request_id: str
+    queue_id: int
+    user_id: int
+    offered_at: int
+    answered_at: int | None
+    ended_at: int | None
+    acw_ended_at: int | None
+
+
+def parse_record(raw: dict[str, Any], account_id: int) -> Event | OfferRecord:
+    """Validate one ingest object; raises InvalidRecord with the reason."""
+    if not isinstance(raw, dict):
+        raise InvalidRecord("not a JSON object")
+    kind = raw.get("type")
+    if not isinstance(kind, str) or not kind:
+        raise InvalidRecord("missing field 'type'")
+    _check_account(raw, account_id)
+    if kind == "offer":
+        return _parse_offer(raw)
+    if kind not in EVENT_FIELDS:
+        raise InvalidRecord(f"unknown type {kind!r}")
+    required, optional = EVENT_FIELDS[kind]
+    values: dict[str, Any] = {}
+    for name in required:
+        if _absent(raw.get(name)):
+            raise InvalidRecord(f"missing field {name!r} for type {kind!r}")
+    for name in required + optional:
+        if not _absent(raw.get(name)):
+            values[name] = _field(name, raw[name])
+    event_id = raw.get("event_id")
+    if not _absent(event_id):
+        if not isinstance(event_id, str | int) or isinstance(event_id, bool):
+            raise InvalidRecord("bad event_id: must be a string")
+        event_id = str(event_id)
+    else:
+        event_id = None
+    return Event(type=kind, at=_time(raw, "at", required=True), event_id=event_id, **values)
+
+
+def _parse_offer(raw: dict[str, Any]) -> OfferRecord:
+    for name in ("request_id", "queue_id", "user_id", "offered_at"):
+        if _absent(raw.get(name)):
+            raise InvalidRecord(f"missing field {name!r} for type 'offer'")
+    offered = _time(raw, "offered_at", required=True)
+    answered = _time(raw, "answered_at")
+    ended = _time(raw, "ended_at")
+    acw_ended = _time(raw, "acw_ended_at")
+    if ended is not None and answered is None:
+        raise InvalidRecord("'ended_at' requires 'answered_at'")
+    if acw_ended is not None and ended is None:
+        raise InvalidRecord("'acw_ended_at' requires 'ended_at'")
+    chain = [t for t in (offered, answered, ended, acw_ended) if t is not None]
+    if chain != sorted(chain):
+        raise InvalidRecord(
+            "times must be non-decreasing: offered_at <= answered_at <= ended_at <= acw_ended_at"
+        )
+    return OfferRecord(
+        request_id=_field("request_id", raw["request_id"]),
+        queue_id=_field("queue_id", raw["queue_id"]),
+        user_id=_field("user_id", raw["user_id"]),
+        offered_at=offered,
+        answered_at=answered,
+        ended_at=ended,
+        acw_ended_at=acw_ended,
+    )
+
+
+def _absent(value: Any) -> bool:
+    return value is None or value == ""
+
+
+def _check_account(raw: dict[str, Any], account_id: int) -> None:
+    given = raw.get("account_id")
+    if _absent(given):
+        return
+    if str(given).strip() != str(account_id):
+        raise InvalidRecord(f"account_id {given!r} is not this channel's account {account_id}")
+
+
+def _field(name: str, value: Any) -> Any:
+    if name == "request_id":
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            raise InvalidRecord(f"bad request_id {value!r}: must be text")
+        return str(value)
+    if name == "status":
+        if value not in STATUSES:
+            raise InvalidRecord(
+                f"bad status {value!r}: must be one of {', '.join(sorted(STATUSES))}"
+            )
+        return value
+    return _positive_int(name, value)
+
+
+def _positive_int(name: str, value: Any) -> int:
+    if isinstance(value, bool):
+        raise InvalidRecord(f"bad {name} {value!r}: must be a positive integer")
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str) and value.isascii() and value.isdigit():
+        number = int(value)
+    else:
+        raise InvalidRecord(f"bad {name} {value!r}: must be a positive integer")
+    if not 0 < number < 2**63:
+        raise InvalidRecord(f"bad {name} {value!r}: must be a positive integer")
+    return number
+
+
+def _time(raw: dict[str, Any], name: str, required: bool = False) -> Any:
+    value = raw.get(name)
+    if _absent(value):
+        if required:
+            raise InvalidRecord(f"missing field {name!r}")
+        return None
+    if not isinstance(value, str):
+        raise InvalidRecord(f"bad {name} {value!r}: must be a timestamp string")
+    try:
+        return parse_ingest_time(value)
+    except ValueError as exc:
+        raise InvalidRecord(f"bad {name}: {exc}") from None

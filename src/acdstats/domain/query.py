@@ -1,0 +1,138 @@
+"""GetACDOperatorStatistics parameters: validated in the order of SPEC section 4's table."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from acdstats import errors
+from acdstats.domain.metrics import BY_NAME, ITEMS, Item
+from acdstats.domain.timefmt import parse_request_time
+from acdstats.errors import ApiError, shown
+
+AGGREGATIONS = ("day", "hour", "hour_of_day", "none")
+GROUPS = ("user", "aggregation")
+_MAX_ID = 2**63 - 1
+_BOOLEANS = {"true": True, "false": False, "1": True, "0": False}
+
+
+@dataclass(frozen=True)
+class StatisticsQuery:
+    from_ms: int
+    to_ms: int
+    user_ids: tuple[int, ...] | None  # None = all
+    queue_ids: tuple[int, ...] | None  # None = all
+    abbreviation: bool
+    items: tuple[Item, ...]
+    aggregation: str
+    group: str
+
+
+def parse_operator_statistics(
+    params: Mapping[str, str], now_ms: int | None = None
+) -> StatisticsQuery:
+    """Validate raw string parameters; the first failure raises ApiError with its code."""
+    from_ms = timestamp(params, "from_date", required=True)
+    to_ms = timestamp(params, "to_date", required=False)
+    user_ids = id_list(params, "user_id", errors.BAD_USER_ID, required=True)
+    queue_ids = id_list(params, "acd_queue_id", errors.BAD_QUEUE_ID, required=False)
+    abbreviation = boolean(params, "abbreviation", default=True)
+    items = report(params)
+    aggregation = choice(params, "aggregation", AGGREGATIONS, "none", errors.BAD_AGGREGATION)
+    group = choice(params, "group", GROUPS, "user", errors.BAD_GROUP)
+    assert from_ms is not None
+    if to_ms is None:
+        to_ms = int(time.time() * 1000) if now_ms is None else now_ms
+    if from_ms >= to_ms:
+        raise ApiError(
+            errors.BAD_DATE_RANGE,
+            f"Invalid date range: from_date {shown(params['from_date'])} must be before "
+            f"to_date {shown(params.get('to_date') or 'now')}",
+        )
+    return StatisticsQuery(
+        from_ms, to_ms, user_ids, queue_ids, abbreviation, items, aggregation, group
+    )
+
+
+def _value(params: Mapping[str, str], name: str, required: bool) -> str | None:
+    value = params.get(name)
+    if value is None or value == "":
+        if required:
+            raise ApiError(errors.MISSING_PARAMETER, f"The parameter '{name}' is required")
+        return None
+    return value
+
+
+def timestamp(params: Mapping[str, str], name: str, required: bool) -> int | None:
+    value = _value(params, name, required)
+    if value is None:
+        return None
+    ms = parse_request_time(value)
+    if ms is None:
+        raise ApiError(
+            errors.BAD_TIMESTAMP,
+            f"Invalid '{name}' {shown(value)}: expected a UTC time 'YYYY-MM-DD HH:mm:ss'",
+        )
+    return ms
+
+
+def id_list(
+    params: Mapping[str, str], name: str, code: int, required: bool
+) -> tuple[int, ...] | None:
+    """`all` (None) or a `;`-separated list of positive integers."""
+    value = _value(params, name, required)
+    if value is None or value == "all":
+        return None
+    ids = []
+    for part in value.split(";"):
+        if not (part.isascii() and part.isdigit()) or not 0 < int(part) <= _MAX_ID:
+            raise ApiError(
+                code,
+                f"Invalid '{name}' {shown(value)}: expected 'all' or a ';'-separated list "
+                "of positive integers",
+            )
+        ids.append(int(part))
+    return tuple(sorted(set(ids)))
+
+
+def boolean(params: Mapping[str, str], name: str, default: bool) -> bool:
+    value = _value(params, name, required=False)
+    if value is None:
+        return default
+    if value.lower() not in _BOOLEANS or value not in (value.lower(), value.upper(), value.title()):
+        raise ApiError(
+            errors.INVALID_ARGUMENT, f"Invalid '{name}' {shown(value)}: expected true or false"
+        )
+    return _BOOLEANS[value.lower()]
+
+
+def report(params: Mapping[str, str]) -> tuple[Item, ...]:
+    value = _value(params, "report", required=False)
+    if value is None or value.lower() == "all":
+        return ITEMS
+    items: list[Item] = []
+    for part in value.split(";"):
+        item = BY_NAME.get(part.strip().lower())
+        if item is None:
+            raise ApiError(
+                errors.BAD_REPORT,
+                f"Invalid 'report' item {shown(part)}: expected 'all' or items of "
+                + ", ".join(i.short for i in ITEMS),
+            )
+        if item not in items:
+            items.append(item)
+    return tuple(items)
+
+
+def choice(
+    params: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str, code: int
+) -> str:
+    value = _value(params, name, required=False)
+    if value is None:
+        return default
+    if value not in allowed:
+        raise ApiError(
+            code, f"Invalid '{name}' {shown(value)}: expected one of {', '.join(allowed)}"
+        )
+    return value

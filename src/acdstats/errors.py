@@ -1,0 +1,50 @@
+"""Domain errors. Each carries the Voximplant error code a client sees; no HTTP in here."""
+
+from __future__ import annotations
+
+# Voximplant error codes used by acdstats (SPEC section 1).
+AUTH_FAILED = 100
+INVALID_ARGUMENT = 101
+NO_METHOD = 102
+UNKNOWN_METHOD = 103
+ROLE_NOT_ALLOWED = 104
+BAD_TIMESTAMP = 111
+BAD_USER_ID = 117
+BAD_DATE_RANGE = 123
+MISSING_PARAMETER = 134
+BAD_QUEUE_ID = 218
+BAD_ACD_STATUS = 227
+BAD_AGGREGATION = 228
+BAD_REPORT = 229
+BAD_GROUP = 254
+RATE_LIMITED = 340
+MALFORMED_TOKEN = 447
+TOKEN_TTL_TOO_LONG = 454
+TOKEN_FROM_FUTURE = 455
+TOKEN_EXPIRED = 456
+ANSWER_TOO_LARGE = 569
+
+_MAX_VALUE_IN_MSG = 64
+
+
+class ApiError(Exception):
+    """A failure the API reports as {"error": {"msg": ..., "code": ...}}."""
+
+    def __init__(self, code: int, msg: str) -> None:
+        super().__init__(msg)
+        self.code = code
+        self.msg = msg
+
+    def as_dict(self) -> dict[str, object]:
+        return {"error": {"msg": self.msg, "code": self.code}}
+
+
+def shown(value: str) -> str:
+    """A parameter value as quoted in an error message, truncated if long."""
+    if len(value) > _MAX_VALUE_IN_MSG:
+        value = value[:_MAX_VALUE_IN_MSG] + "..."
+    return repr(value)
+
+
+class DatabaseLocked(Exception):
+    """The database file is held by another process (usually a running server)."""

@@ -1,0 +1,52 @@
+"""Pick the reader for a file: JSON Lines, CSV, or Asterisk queue_log."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import IO, Any
+
+from acdstats.domain.events import InvalidRecord
+from acdstats.importers.jsonl_csv import read_csv, read_jsonl
+from acdstats.services.ingest import Line
+from acdstats.storage.db import Database
+
+FORMATS = ("auto", "events", "offers", "queue_log")
+_QUEUE_LOG_LINE = re.compile(rb"^\d{9,}(\.\d+)?\|")
+
+
+def open_reader(
+    stream: IO[bytes], fmt: str, db: Database, account_id: int, timezone: str = "UTC"
+) -> Iterator[Line]:
+    """Lines of the file as dicts; `events`/`offers` restrict what the lines may be."""
+    head = stream.peek(4096) if hasattr(stream, "peek") else b""
+    first = head.lstrip()[:1]
+    if fmt == "queue_log" or (fmt == "auto" and _QUEUE_LOG_LINE.match(head.lstrip())):
+        from acdstats.importers.queue_log import read_queue_log
+
+        queue_log_lines: Iterator[Line] = read_queue_log(stream, db, account_id, timezone)
+        return queue_log_lines
+    lines = read_jsonl(stream) if first in (b"{", b"[") else read_csv(stream)
+    if fmt == "events":
+        return _only(lines, lambda t: t != "offer", "an offer record in an events import")
+    if fmt == "offers":
+        return _offers(lines)
+    return lines
+
+
+def _only(lines: Iterator[Line], allowed: Any, reason: str) -> Iterator[Line]:
+    for number, raw in lines:
+        if isinstance(raw, dict) and not allowed(raw.get("type")):
+            yield number, InvalidRecord(reason)
+        else:
+            yield number, raw
+
+
+def _offers(lines: Iterator[Line]) -> Iterator[Line]:
+    """Offer records; the `type` column may be left out."""
+    for number, raw in lines:
+        if isinstance(raw, dict):
+            raw.setdefault("type", "offer")
+            if raw["type"] != "offer":
+                raw = InvalidRecord(f"type {raw['type']!r} in an offers import")
+        yield number, raw

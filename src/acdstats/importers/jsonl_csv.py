@@ -1,0 +1,46 @@
+"""JSON Lines and CSV files of events and offer records (SPEC 3.3), line by line."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from typing import IO
+
+import orjson
+
+from acdstats.domain.events import InvalidRecord
+from acdstats.services.ingest import Line
+
+
+def read_jsonl(stream: IO[bytes]) -> Iterator[Line]:
+    for number, raw in enumerate(stream, start=1):
+        if not raw.strip():
+            continue
+        try:
+            value = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            yield number, InvalidRecord(f"not valid JSON: {exc}")
+            continue
+        if not isinstance(value, dict):
+            yield number, InvalidRecord("not a JSON object")
+            continue
+        yield number, value
+
+
+def read_csv(stream: IO[bytes]) -> Iterator[Line]:
+    """CSV with a header row of SPEC field names; an empty cell is an absent field."""
+    text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
+    reader = csv.reader(text)
+    header = next(reader, None)
+    if header is None:
+        return
+    header = [name.strip() for name in header]
+    for row in reader:
+        number = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) > len(header):
+            yield number, InvalidRecord(f"{len(row)} cells but the header has {len(header)}")
+            continue
+        yield number, {name: cell for name, cell in zip(header, row, strict=False) if cell != ""}

@@ -1,0 +1,82 @@
+"""The database handle: one DuckDB file, one writer at a time, readers on their own cursors."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from acdstats.errors import DatabaseLocked
+from acdstats.storage.schema import migrate
+
+DEFAULT_DB = "acdstats.duckdb"
+
+
+def resolve_path(path: str | os.PathLike[str] | None) -> Path:
+    """--db if given, else ACDSTATS_DB, else a file in the working directory."""
+    return Path(path or os.environ.get("ACDSTATS_DB") or DEFAULT_DB)
+
+
+class Database:
+    """Owns the DuckDB connection of one process.
+
+    DuckDB lets one process write a file; inside the process, writes are serialised by a
+    lock (one writer) and readers use cursors of their own, which see committed data.
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, read_only: bool = False):
+        self.path = resolve_path(path)
+        try:
+            self._con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise DatabaseLocked(
+                    f"database {self.path} is in use by another process "
+                    "(is `acdstats serve` running on it?)"
+                ) from None
+            raise
+        self._write_lock = threading.Lock()
+        self._local = threading.local()
+        if not read_only:
+            migrate(self._con)
+
+    def reader(self) -> duckdb.DuckDBPyConnection:
+        """A cursor for the calling thread (DuckDB connections are not shared across threads)."""
+        cur: duckdb.DuckDBPyConnection | None = getattr(self._local, "cursor", None)
+        if cur is None:
+            cur = self._con.cursor()
+            self._local.cursor = cur
+        return cur
+
+    @contextmanager
+    def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The one writer: a transaction that commits on success and rolls back on error."""
+        with self._write_lock:
+            cur = self._con.cursor()
+            try:
+                cur.execute("BEGIN")
+                try:
+                    yield cur
+                except BaseException:
+                    cur.execute("ROLLBACK")
+                    raise
+                cur.execute("COMMIT")
+            finally:
+                cur.close()
+
+    def next_id(self, cur: duckdb.DuckDBPyConnection, name: str) -> int:
+        """A persistent counter (inside the caller's write transaction)."""
+        row = cur.execute(
+            "INSERT INTO counters VALUES (?, 1) ON CONFLICT (name) DO UPDATE "
+            "SET value = counters.value + 1 RETURNING value",
+            [name],
+        ).fetchone()
+        assert row is not None
+        return int(row[0])
+
+    def close(self) -> None:
+        self._con.close()

@@ -1,0 +1,290 @@
+"""Derived offers: re-derived per dirty request, after-call work refreshed per dirty operator."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+import duckdb
+import pyarrow as pa
+
+from acdstats.domain.events import Event, OfferRecord
+from acdstats.domain.offers import Offer, derive_request
+
+_FAR_PAST = -(2**62)
+_FAR_FUTURE = 2**62
+# An offer's ACW looks at status events from (end - 1 s) on, within (end + 10 s) to start.
+_BEFORE_END_MS = 1000
+
+
+def seconds(ms: int) -> int:
+    """A non-negative duration in ms as whole seconds, rounded half up."""
+    return (ms + 500) // 1000
+
+
+def rederive_requests(
+    cur: duckdb.DuckDBPyConnection,
+    account_id: int,
+    request_ids: Iterable[str],
+    with_acw: bool = True,
+) -> set[str]:
+    """Replace the event-derived offers of these requests; return the keys of orphan events.
+
+    with_acw=False leaves ACW to the caller (a rebuild refreshes it once, at the end).
+    """
+    dirty = pa.table({"request_id": sorted(set(request_ids))})
+    if dirty.num_rows == 0:
+        return set()
+    rows = cur.execute(
+        """
+        SELECT e.type, epoch_ms(e.event_at), e.request_id, e.user_id, e.queue_id, e.event_key
+        FROM request_events e SEMI JOIN dirty d ON e.request_id = d.request_id
+        WHERE e.account_id = $account
+        """,
+        {"account": account_id},
+    ).fetchall()
+    by_request: dict[str, list[Event]] = defaultdict(list)
+    for kind, at, request_id, user_id, queue_id, key in rows:
+        event_id = key[3:] if key.startswith("id:") else None
+        by_request[request_id].append(
+            Event(kind, at, request_id, user_id, queue_id, None, event_id)
+        )
+    offers: list[Offer] = []
+    orphans: set[str] = set()
+    for events in by_request.values():
+        derivation = derive_request(events)
+        offers.extend(derivation.offers)
+        orphans.update(e.key for e in derivation.orphans)
+    cur.execute(
+        "DELETE FROM offers WHERE account_id = $account AND source = 'e' "
+        "AND request_id IN (SELECT request_id FROM dirty)",
+        {"account": account_id},
+    )
+    _insert_offers(cur, account_id, offers)
+    if not with_acw:
+        return orphans
+    ended = [(o.user_id, o.ended_at, o.ended_at) for o in offers if o.ended_at is not None]
+    refresh_acw(cur, account_id, ended)
+    return orphans
+
+
+def _insert_offers(cur: duckdb.DuckDBPyConnection, account_id: int, offers: list[Offer]) -> None:
+    if not offers:
+        return
+    sa = [None if o.answered_at is None else seconds(o.answered_at - o.offered_at) for o in offers]
+    tt = [
+        None if o.ended_at is None or o.answered_at is None else seconds(o.ended_at - o.answered_at)
+        for o in offers
+    ]
+    batch = pa.table(  # noqa: F841 (read by DuckDB by name)
+        {
+            "request_id": [o.request_id for o in offers],
+            "user_id": pa.array([o.user_id for o in offers], pa.int64()),
+            "queue_id": pa.array([o.queue_id for o in offers], pa.int64()),
+            "offered_ms": pa.array([o.offered_at for o in offers], pa.int64()),
+            "answered_ms": pa.array([o.answered_at for o in offers], pa.int64()),
+            "ended_ms": pa.array([o.ended_at for o in offers], pa.int64()),
+            "sa": pa.array(sa, pa.int32()),
+            "tt": pa.array(tt, pa.int32()),
+        }
+    )
+    # ht starts as tt (no ACW); refresh_acw adds the after-call work where there is some.
+    cur.execute(
+        """
+        INSERT INTO offers SELECT $account, 'e', request_id, user_id, queue_id,
+            make_timestamp_ms(offered_ms), make_timestamp_ms(answered_ms),
+            make_timestamp_ms(ended_ms), NULL, sa, tt, NULL, tt
+        FROM batch
+        """,
+        {"account": account_id},
+    )
+
+
+def status_scope(
+    cur: duckdb.DuckDBPyConnection, account_id: int, statuses: list[Event]
+) -> list[tuple[int, int, int]]:
+    """(user, lo, hi): the call ends whose ACW new status events can change.
+
+    A status event at t can only matter to calls that ended by t + 1 s, and not to calls
+    that ended (more than 1 s) before the operator's last non-AFTER_SERVICE status before
+    t: those calls' after-call work was already closed by that status.
+    """
+    first: dict[int, int] = {}
+    last: dict[int, int] = {}
+    for e in statuses:
+        assert e.user_id is not None
+        first[e.user_id] = min(first.get(e.user_id, e.at), e.at)
+        last[e.user_id] = max(last.get(e.user_id, e.at), e.at)
+    if not first:
+        return []
+    earliest = pa.table(  # noqa: F841
+        {
+            "user_id": pa.array(list(first), pa.int64()),
+            "at_ms": pa.array(list(first.values()), pa.int64()),
+        }
+    )
+    rows = cur.execute(
+        """
+        SELECT e.user_id, max(epoch_ms(s.event_at)) FROM earliest e
+        LEFT JOIN status_events s ON s.account_id = $account AND s.user_id = e.user_id
+            AND s.status <> 'AFTER_SERVICE' AND epoch_ms(s.event_at) < e.at_ms
+        GROUP BY e.user_id
+        """,
+        {"account": account_id},
+    ).fetchall()
+    closed_before = {user: at for user, at in rows}
+    scope = []
+    for user, hi in last.items():
+        previous = closed_before.get(user)
+        lo = _FAR_PAST if previous is None else previous - 2 * _BEFORE_END_MS
+        scope.append((user, lo, hi + _BEFORE_END_MS))
+    return scope
+
+
+def refresh_acw(
+    cur: duckdb.DuckDBPyConnection, account_id: int, scope: list[tuple[int, int, int]] | None
+) -> None:
+    """Recompute ACW (and HT) of event-derived offers whose call ended inside the scope.
+
+    scope: (user_id, lo_ms, hi_ms) ranges of call ends; None means every offer.
+    SPEC 4.2: ACW exists if the operator's first status event at or after (end - 1 s) is
+    AFTER_SERVICE and no later than end + 10 s; it lasts until the next status event that is
+    not AFTER_SERVICE, which must come after the end.
+    """
+    if scope is not None and not scope:
+        return
+    if scope is None:
+        scope = [(0, _FAR_PAST, _FAR_FUTURE)]
+        user_match = "true"
+    else:
+        user_match = "o.user_id = s.user_id"
+    acw_scope = pa.table(  # noqa: F841
+        {
+            "user_id": pa.array([s[0] for s in scope], pa.int64()),
+            "lo": pa.array([s[1] for s in scope], pa.int64()),
+            "hi": pa.array([s[2] for s in scope], pa.int64()),
+        }
+    )
+    cur.execute(
+        f"""
+        WITH targets AS (
+            SELECT DISTINCT o.user_id, o.ended_at, epoch_ms(o.ended_at) AS end_ms
+            FROM offers o JOIN acw_scope s
+                ON {user_match} AND epoch_ms(o.ended_at) BETWEEN s.lo AND s.hi
+            WHERE o.account_id = $account AND o.source = 'e' AND o.ended_at IS NOT NULL
+        ),
+        st AS (
+            SELECT user_id, ord, event_at, status FROM status_events
+            WHERE account_id = $account AND user_id IN (SELECT DISTINCT user_id FROM targets)
+        ),
+        first_status AS (
+            SELECT t.*, s.ord AS s1_ord, s.event_at AS s1_at, s.status AS s1_status
+            FROM targets t ASOF LEFT JOIN st s
+                ON t.user_id = s.user_id AND (t.end_ms - {_BEFORE_END_MS}) * 8 <= s.ord
+        ),
+        acw_end AS (
+            SELECT f.user_id, f.ended_at,
+                CASE WHEN f.s1_status = 'AFTER_SERVICE'
+                      AND epoch_ms(f.s1_at) <= f.end_ms + 10000
+                      AND n.event_at > f.ended_at
+                     THEN n.event_at END AS acw_ended_at
+            FROM first_status f ASOF LEFT JOIN
+                (SELECT * FROM st WHERE status <> 'AFTER_SERVICE') n
+                ON f.user_id = n.user_id AND f.s1_ord < n.ord
+        )
+        UPDATE offers SET
+            acw_ended_at = a.acw_ended_at,
+            acw = (epoch_ms(a.acw_ended_at) - epoch_ms(a.ended_at) + 500) // 1000,
+            ht = offers.tt + coalesce((epoch_ms(a.acw_ended_at) - epoch_ms(a.ended_at) + 500)
+                                      // 1000, 0)
+        FROM acw_end a
+        WHERE offers.account_id = $account AND offers.source = 'e'
+          AND offers.user_id = a.user_id AND offers.ended_at = a.ended_at
+        """,
+        {"account": account_id},
+    )
+
+
+def store_offer_records(
+    cur: duckdb.DuckDBPyConnection, account_id: int, records: list[OfferRecord]
+) -> None:
+    """Upsert offer records by identity (request_id, user_id, offered_at); later wins."""
+    latest: dict[tuple[str, int, int], OfferRecord] = {}
+    for r in records:
+        latest[(r.request_id, r.user_id, r.offered_at)] = r
+    if not latest:
+        return
+    rs = list(latest.values())
+
+    def ms(values: list[int | None]) -> pa.Array:
+        return pa.array(values, pa.int64())
+
+    batch = pa.table(  # noqa: F841
+        {
+            "request_id": [r.request_id for r in rs],
+            "user_id": ms([r.user_id for r in rs]),
+            "queue_id": ms([r.queue_id for r in rs]),
+            "offered_ms": ms([r.offered_at for r in rs]),
+            "answered_ms": ms([r.answered_at for r in rs]),
+            "ended_ms": ms([r.ended_at for r in rs]),
+            "acw_ms": ms([r.acw_ended_at for r in rs]),
+        }
+    )
+    for table in ("offer_records", "offers"):
+        source = "AND t.source = 'r'" if table == "offers" else ""
+        cur.execute(
+            f"""
+            DELETE FROM {table} t WHERE t.account_id = $account {source} AND EXISTS (
+                SELECT 1 FROM batch b WHERE b.request_id = t.request_id
+                AND b.user_id = t.user_id AND make_timestamp_ms(b.offered_ms) = t.offered_at)
+            """,
+            {"account": account_id},
+        )
+    cur.execute(
+        """
+        INSERT INTO offer_records SELECT $account, request_id, user_id, queue_id,
+            make_timestamp_ms(offered_ms), make_timestamp_ms(answered_ms),
+            make_timestamp_ms(ended_ms), make_timestamp_ms(acw_ms)
+        FROM batch
+        """,
+        {"account": account_id},
+    )
+    _materialize_records(
+        cur,
+        "account_id = $account AND EXISTS (SELECT 1 FROM batch b "
+        "WHERE b.request_id = r.request_id AND b.user_id = r.user_id "
+        "AND make_timestamp_ms(b.offered_ms) = r.offered_at)",
+        account_id,
+    )
+
+
+def _materialize_records(cur: duckdb.DuckDBPyConnection, where: str, account_id: int) -> None:
+    cur.execute(
+        f"""
+        INSERT INTO offers
+        SELECT account_id, 'r', request_id, user_id, queue_id, offered_at, answered_at,
+            ended_at, acw_ended_at, sa, tt, acw, tt + coalesce(acw, 0)
+        FROM (
+            SELECT *,
+                (epoch_ms(answered_at) - epoch_ms(offered_at) + 500) // 1000 AS sa,
+                (epoch_ms(ended_at) - epoch_ms(answered_at) + 500) // 1000 AS tt,
+                (epoch_ms(acw_ended_at) - epoch_ms(ended_at) + 500) // 1000 AS acw
+            FROM offer_records r WHERE {where}
+        )
+        """,
+        {"account": account_id},
+    )
+
+
+def rebuild(cur: duckdb.DuckDBPyConnection, account_id: int, chunks: int = 16) -> None:
+    """Re-derive every offer of the account from the raw events and offer records."""
+    cur.execute("DELETE FROM offers WHERE account_id = $account", {"account": account_id})
+    _materialize_records(cur, "account_id = $account", account_id)
+    for chunk in range(chunks):
+        rows = cur.execute(
+            "SELECT DISTINCT request_id FROM request_events WHERE account_id = $account "
+            "AND hash(request_id) % $chunks = $chunk",
+            {"account": account_id, "chunks": chunks, "chunk": chunk},
+        ).fetchall()
+        rederive_requests(cur, account_id, [r[0] for r in rows], with_acw=False)
+    refresh_acw(cur, account_id, None)

@@ -1,0 +1,102 @@
+"""The database schema and its migrations. Times are DuckDB TIMESTAMPs (UTC, millisecond values)."""
+
+from __future__ import annotations
+
+import duckdb
+
+# Each entry migrates from version i to i + 1; append, never edit a released step.
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE accounts (
+        account_id BIGINT PRIMARY KEY,
+        name VARCHAR NOT NULL,
+        email VARCHAR,
+        created_at TIMESTAMP NOT NULL DEFAULT now()
+    );
+    CREATE TABLE api_keys (
+        key_id VARCHAR PRIMARY KEY,
+        account_id BIGINT NOT NULL,
+        public_key VARCHAR NOT NULL,
+        roles VARCHAR[] NOT NULL,
+        name VARCHAR,
+        description VARCHAR,
+        disabled BOOLEAN NOT NULL DEFAULT false,
+        deleted BOOLEAN NOT NULL DEFAULT false,
+        created_at TIMESTAMP NOT NULL DEFAULT now()
+    );
+    -- Raw events: the source of truth, append-only. event_key deduplicates per account.
+    CREATE TABLE request_events (
+        account_id BIGINT NOT NULL,
+        event_key VARCHAR NOT NULL,
+        content VARCHAR NOT NULL,
+        type VARCHAR NOT NULL,
+        event_at TIMESTAMP NOT NULL,
+        request_id VARCHAR NOT NULL,
+        user_id BIGINT,
+        queue_id BIGINT
+    );
+    CREATE TABLE status_events (
+        account_id BIGINT NOT NULL,
+        event_key VARCHAR NOT NULL,
+        content VARCHAR NOT NULL,
+        event_at TIMESTAMP NOT NULL,
+        user_id BIGINT NOT NULL,
+        status VARCHAR NOT NULL,
+        -- event_at in ms * 8 + alphabetical rank of status: the order of SPEC 3.1 as one number
+        ord BIGINT NOT NULL
+    );
+    -- Completed offers imported as records (SPEC 3.2); identity (request_id, user_id, offered_at).
+    CREATE TABLE offer_records (
+        account_id BIGINT NOT NULL,
+        request_id VARCHAR NOT NULL,
+        user_id BIGINT NOT NULL,
+        queue_id BIGINT NOT NULL,
+        offered_at TIMESTAMP NOT NULL,
+        answered_at TIMESTAMP,
+        ended_at TIMESTAMP,
+        acw_ended_at TIMESTAMP
+    );
+    -- Derived: every closed offer, with its samples already rounded to whole seconds.
+    -- source 'e' = derived from events, 'r' = an offer record.
+    CREATE TABLE offers (
+        account_id BIGINT NOT NULL,
+        source VARCHAR NOT NULL,
+        request_id VARCHAR NOT NULL,
+        user_id BIGINT NOT NULL,
+        queue_id BIGINT,
+        offered_at TIMESTAMP NOT NULL,
+        answered_at TIMESTAMP,
+        ended_at TIMESTAMP,
+        acw_ended_at TIMESTAMP,
+        sa INTEGER,
+        tt INTEGER,
+        acw INTEGER,
+        ht INTEGER
+    );
+    CREATE TABLE counters (name VARCHAR PRIMARY KEY, value BIGINT NOT NULL);
+    -- Integer ids given to names found in imported files (queue_log queues and agents).
+    CREATE TABLE name_ids (
+        account_id BIGINT NOT NULL,
+        kind VARCHAR NOT NULL,
+        name VARCHAR NOT NULL,
+        id BIGINT NOT NULL,
+        PRIMARY KEY (account_id, kind, name)
+    );
+    """,
+]
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> None:
+    """Bring the database to the newest schema version."""
+    con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+    row = con.execute("SELECT max(version) FROM schema_version").fetchone()
+    current = row[0] if row and row[0] is not None else 0
+    if current > len(MIGRATIONS):
+        raise RuntimeError(
+            f"database schema version {current} is newer than this acdstats ({len(MIGRATIONS)})"
+        )
+    for version in range(current, len(MIGRATIONS)):
+        con.execute("BEGIN")
+        con.execute(MIGRATIONS[version])
+        con.execute("INSERT INTO schema_version VALUES (?)", [version + 1])
+        con.execute("COMMIT")
