@@ -6,15 +6,16 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 import duckdb
-import pyarrow as pa
 
 from acdstats.domain.events import Event, OfferRecord
 from acdstats.domain.offers import Offer, derive_request
+from acdstats.storage.bulk import int64, registered
 
 _FAR_PAST = -(2**62)
 _FAR_FUTURE = 2**62
-# An offer's ACW looks at status events from (end - 1 s) on, within (end + 10 s) to start.
+# An offer's ACW looks at status events from (end - 1 s) on; it must start by end + 10 s.
 _BEFORE_END_MS = 1000
+_START_WITHIN_MS = 10_000
 
 
 def seconds(ms: int) -> int:
@@ -32,17 +33,24 @@ def rederive_requests(
 
     with_acw=False leaves ACW to the caller (a rebuild refreshes it once, at the end).
     """
-    dirty = pa.table({"request_id": sorted(set(request_ids))})
-    if dirty.num_rows == 0:
+    dirty = sorted(set(request_ids))
+    if not dirty:
         return set()
-    rows = cur.execute(
-        """
-        SELECT e.type, epoch_ms(e.event_at), e.request_id, e.user_id, e.queue_id, e.event_key
-        FROM request_events e SEMI JOIN dirty d ON e.request_id = d.request_id
-        WHERE e.account_id = $account
-        """,
-        {"account": account_id},
-    ).fetchall()
+    with registered(cur, "dirty", {"request_id": dirty}):
+        rows = cur.execute(
+            """
+            SELECT e.type, epoch_ms(e.event_at), e.request_id, e.user_id, e.queue_id,
+                e.event_key
+            FROM request_events e SEMI JOIN dirty d ON e.request_id = d.request_id
+            WHERE e.account_id = $account
+            """,
+            {"account": account_id},
+        ).fetchall()
+        cur.execute(
+            "DELETE FROM offers WHERE account_id = $account AND source = 'e' "
+            "AND request_id IN (SELECT request_id FROM dirty)",
+            {"account": account_id},
+        )
     by_request: dict[str, list[Event]] = defaultdict(list)
     for kind, at, request_id, user_id, queue_id, key in rows:
         event_id = key[3:] if key.startswith("id:") else None
@@ -55,11 +63,6 @@ def rederive_requests(
         derivation = derive_request(events)
         offers.extend(derivation.offers)
         orphans.update(e.key for e in derivation.orphans)
-    cur.execute(
-        "DELETE FROM offers WHERE account_id = $account AND source = 'e' "
-        "AND request_id IN (SELECT request_id FROM dirty)",
-        {"account": account_id},
-    )
     _insert_offers(cur, account_id, offers)
     if not with_acw:
         return orphans
@@ -76,28 +79,27 @@ def _insert_offers(cur: duckdb.DuckDBPyConnection, account_id: int, offers: list
         None if o.ended_at is None or o.answered_at is None else seconds(o.ended_at - o.answered_at)
         for o in offers
     ]
-    batch = pa.table(  # noqa: F841 (read by DuckDB by name)
-        {
-            "request_id": [o.request_id for o in offers],
-            "user_id": pa.array([o.user_id for o in offers], pa.int64()),
-            "queue_id": pa.array([o.queue_id for o in offers], pa.int64()),
-            "offered_ms": pa.array([o.offered_at for o in offers], pa.int64()),
-            "answered_ms": pa.array([o.answered_at for o in offers], pa.int64()),
-            "ended_ms": pa.array([o.ended_at for o in offers], pa.int64()),
-            "sa": pa.array(sa, pa.int32()),
-            "tt": pa.array(tt, pa.int32()),
-        }
-    )
+    columns = {
+        "request_id": [o.request_id for o in offers],
+        "user_id": int64([o.user_id for o in offers]),
+        "queue_id": int64([o.queue_id for o in offers]),
+        "offered_ms": int64([o.offered_at for o in offers]),
+        "answered_ms": int64([o.answered_at for o in offers]),
+        "ended_ms": int64([o.ended_at for o in offers]),
+        "sa": int64(sa),
+        "tt": int64(tt),
+    }
     # ht starts as tt (no ACW); refresh_acw adds the after-call work where there is some.
-    cur.execute(
-        """
-        INSERT INTO offers SELECT $account, 'e', request_id, user_id, queue_id,
-            make_timestamp_ms(offered_ms), make_timestamp_ms(answered_ms),
-            make_timestamp_ms(ended_ms), NULL, sa, tt, NULL, tt
-        FROM batch
-        """,
-        {"account": account_id},
-    )
+    with registered(cur, "batch", columns):
+        cur.execute(
+            """
+            INSERT INTO offers SELECT $account, 'e', request_id, user_id, queue_id,
+                make_timestamp_ms(offered_ms), make_timestamp_ms(answered_ms),
+                make_timestamp_ms(ended_ms), NULL, sa, tt, NULL, tt
+            FROM batch
+            """,
+            {"account": account_id},
+        )
 
 
 def status_scope(
@@ -117,21 +119,17 @@ def status_scope(
         last[e.user_id] = max(last.get(e.user_id, e.at), e.at)
     if not first:
         return []
-    earliest = pa.table(  # noqa: F841
-        {
-            "user_id": pa.array(list(first), pa.int64()),
-            "at_ms": pa.array(list(first.values()), pa.int64()),
-        }
-    )
-    rows = cur.execute(
-        """
-        SELECT e.user_id, max(epoch_ms(s.event_at)) FROM earliest e
-        LEFT JOIN status_events s ON s.account_id = $account AND s.user_id = e.user_id
-            AND s.status <> 'AFTER_SERVICE' AND epoch_ms(s.event_at) < e.at_ms
-        GROUP BY e.user_id
-        """,
-        {"account": account_id},
-    ).fetchall()
+    earliest = {"user_id": int64(list(first)), "at_ms": int64(list(first.values()))}
+    with registered(cur, "earliest", earliest):
+        rows = cur.execute(
+            """
+            SELECT e.user_id, max(epoch_ms(s.event_at)) FROM earliest e
+            LEFT JOIN status_events s ON s.account_id = $account AND s.user_id = e.user_id
+                AND s.status <> 'AFTER_SERVICE' AND epoch_ms(s.event_at) < e.at_ms
+            GROUP BY e.user_id
+            """,
+            {"account": account_id},
+        ).fetchall()
     closed_before = {user: at for user, at in rows}
     scope = []
     for user, hi in last.items():
@@ -158,19 +156,20 @@ def refresh_acw(
         user_match = "true"
     else:
         user_match = "o.user_id = s.user_id"
-    acw_scope = pa.table(  # noqa: F841
-        {
-            "user_id": pa.array([s[0] for s in scope], pa.int64()),
-            "lo": pa.array([s[1] for s in scope], pa.int64()),
-            "hi": pa.array([s[2] for s in scope], pa.int64()),
-        }
-    )
-    cur.execute(
-        f"""
+    columns = {
+        "user_id": int64([s[0] for s in scope]),
+        "lo": int64([s[1] for s in scope]),
+        "hi": int64([s[2] for s in scope]),
+    }
+    with registered(cur, "acw_scope", columns):
+        cur.execute(_ACW_SQL.format(user_match=user_match), {"account": account_id})
+
+
+_ACW_SQL = f"""
         WITH targets AS (
             SELECT DISTINCT o.user_id, o.ended_at, epoch_ms(o.ended_at) AS end_ms
             FROM offers o JOIN acw_scope s
-                ON {user_match} AND epoch_ms(o.ended_at) BETWEEN s.lo AND s.hi
+                ON {{user_match}} AND epoch_ms(o.ended_at) BETWEEN s.lo AND s.hi
             WHERE o.account_id = $account AND o.source = 'e' AND o.ended_at IS NOT NULL
         ),
         st AS (
@@ -185,7 +184,7 @@ def refresh_acw(
         acw_end AS (
             SELECT f.user_id, f.ended_at,
                 CASE WHEN f.s1_status = 'AFTER_SERVICE'
-                      AND epoch_ms(f.s1_at) <= f.end_ms + 10000
+                      AND epoch_ms(f.s1_at) <= f.end_ms + {_START_WITHIN_MS}
                       AND n.event_at > f.ended_at
                      THEN n.event_at END AS acw_ended_at
             FROM first_status f ASOF LEFT JOIN
@@ -200,9 +199,7 @@ def refresh_acw(
         FROM acw_end a
         WHERE offers.account_id = $account AND offers.source = 'e'
           AND offers.user_id = a.user_id AND offers.ended_at = a.ended_at
-        """,
-        {"account": account_id},
-    )
+"""
 
 
 def store_offer_records(
@@ -215,21 +212,20 @@ def store_offer_records(
     if not latest:
         return
     rs = list(latest.values())
+    columns = {
+        "request_id": [r.request_id for r in rs],
+        "user_id": int64([r.user_id for r in rs]),
+        "queue_id": int64([r.queue_id for r in rs]),
+        "offered_ms": int64([r.offered_at for r in rs]),
+        "answered_ms": int64([r.answered_at for r in rs]),
+        "ended_ms": int64([r.ended_at for r in rs]),
+        "acw_ms": int64([r.acw_ended_at for r in rs]),
+    }
+    with registered(cur, "batch", columns):
+        _replace_records(cur, account_id)
 
-    def ms(values: list[int | None]) -> pa.Array:
-        return pa.array(values, pa.int64())
 
-    batch = pa.table(  # noqa: F841
-        {
-            "request_id": [r.request_id for r in rs],
-            "user_id": ms([r.user_id for r in rs]),
-            "queue_id": ms([r.queue_id for r in rs]),
-            "offered_ms": ms([r.offered_at for r in rs]),
-            "answered_ms": ms([r.answered_at for r in rs]),
-            "ended_ms": ms([r.ended_at for r in rs]),
-            "acw_ms": ms([r.acw_ended_at for r in rs]),
-        }
-    )
+def _replace_records(cur: duckdb.DuckDBPyConnection, account_id: int) -> None:
     for table in ("offer_records", "offers"):
         source = "AND t.source = 'r'" if table == "offers" else ""
         cur.execute(

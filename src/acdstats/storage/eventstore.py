@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import duckdb
-import pyarrow as pa
 
 from acdstats.domain.events import Event
+from acdstats.storage.bulk import int64, registered
 
 # Alphabetical rank of each status: at equal times, status events are taken in this order.
 STATUS_RANK = {
@@ -71,17 +71,17 @@ def store_events(
 def _existing_contents(
     cur: duckdb.DuckDBPyConnection, account_id: int, keys: list[str]
 ) -> dict[str, str]:
-    batch_keys = pa.table({"event_key": keys})  # noqa: F841 (read by DuckDB by name)
-    rows = cur.execute(
-        """
-        SELECT e.event_key, e.content FROM request_events e
-        SEMI JOIN batch_keys b ON e.event_key = b.event_key WHERE e.account_id = $account
-        UNION ALL
-        SELECT e.event_key, e.content FROM status_events e
-        SEMI JOIN batch_keys b ON e.event_key = b.event_key WHERE e.account_id = $account
-        """,
-        {"account": account_id},
-    ).fetchall()
+    with registered(cur, "batch_keys", {"event_key": keys}):
+        rows = cur.execute(
+            """
+            SELECT e.event_key, e.content FROM request_events e
+            SEMI JOIN batch_keys b ON e.event_key = b.event_key WHERE e.account_id = $account
+            UNION ALL
+            SELECT e.event_key, e.content FROM status_events e
+            SEMI JOIN batch_keys b ON e.event_key = b.event_key WHERE e.account_id = $account
+            """,
+            {"account": account_id},
+        ).fetchall()
     return dict(rows)
 
 
@@ -89,37 +89,33 @@ def _insert(cur: duckdb.DuckDBPyConnection, account_id: int, events: list[Event]
     requests = [e for e in events if e.type != "status"]
     statuses = [e for e in events if e.type == "status"]
     if requests:
-        batch = pa.table(  # noqa: F841
-            {
-                "event_key": [e.key for e in requests],
-                "content": [e.content for e in requests],
-                "type": [e.type for e in requests],
-                "at_ms": pa.array([e.at for e in requests], pa.int64()),
-                "request_id": [e.request_id for e in requests],
-                "user_id": pa.array([e.user_id for e in requests], pa.int64()),
-                "queue_id": pa.array([e.queue_id for e in requests], pa.int64()),
-            }
-        )
-        cur.execute(
-            "INSERT INTO request_events SELECT $account, event_key, content, type, "
-            "make_timestamp_ms(at_ms), request_id, user_id, queue_id FROM batch",
-            {"account": account_id},
-        )
+        columns = {
+            "event_key": [e.key for e in requests],
+            "content": [e.content for e in requests],
+            "type": [e.type for e in requests],
+            "at_ms": int64([e.at for e in requests]),
+            "request_id": [e.request_id for e in requests],
+            "user_id": int64([e.user_id for e in requests]),
+            "queue_id": int64([e.queue_id for e in requests]),
+        }
+        with registered(cur, "batch", columns):
+            cur.execute(
+                "INSERT INTO request_events SELECT $account, event_key, content, type, "
+                "make_timestamp_ms(at_ms), request_id, user_id, queue_id FROM batch",
+                {"account": account_id},
+            )
     if statuses:
-        batch = pa.table(  # noqa: F841
-            {
-                "event_key": [e.key for e in statuses],
-                "content": [e.content for e in statuses],
-                "at_ms": pa.array([e.at for e in statuses], pa.int64()),
-                "user_id": pa.array([e.user_id for e in statuses], pa.int64()),
-                "status": [e.status for e in statuses],
-                "ord": pa.array(
-                    [e.at * 8 + STATUS_RANK[e.status or ""] for e in statuses], pa.int64()
-                ),
-            }
-        )
-        cur.execute(
-            "INSERT INTO status_events SELECT $account, event_key, content, "
-            "make_timestamp_ms(at_ms), user_id, status, ord FROM batch",
-            {"account": account_id},
-        )
+        columns = {
+            "event_key": [e.key for e in statuses],
+            "content": [e.content for e in statuses],
+            "at_ms": int64([e.at for e in statuses]),
+            "user_id": int64([e.user_id for e in statuses]),
+            "status": [e.status for e in statuses],
+            "ord": int64([e.at * 8 + STATUS_RANK[e.status or ""] for e in statuses]),
+        }
+        with registered(cur, "batch", columns):
+            cur.execute(
+                "INSERT INTO status_events SELECT $account, event_key, content, "
+                "make_timestamp_ms(at_ms), user_id, status, ord FROM batch",
+                {"account": account_id},
+            )

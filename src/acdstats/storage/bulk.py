@@ -1,0 +1,26 @@
+"""Bulk paths: Python columns handed to DuckDB as an Arrow table under a name, for one scope."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+
+@contextmanager
+def registered(
+    cur: duckdb.DuckDBPyConnection, name: str, columns: dict[str, Any]
+) -> Iterator[None]:
+    """Make `columns` (name -> list or pyarrow array) queryable as table `name` in `cur`."""
+    cur.register(name, pa.table(columns))
+    try:
+        yield
+    finally:
+        cur.unregister(name)
+
+
+def int64(values: list[int | None]) -> pa.Array:
+    return pa.array(values, pa.int64())
