@@ -1,0 +1,92 @@
+"""Server settings: one typed object, loaded once (flags > environment ACDSTATS_* > defaults)."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from acdstats.storage.db import resolve_path
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+@dataclass(frozen=True)
+class Settings:
+    db_path: str | None = None  # None: $ACDSTATS_DB, else ./acdstats.duckdb
+    host: str = "127.0.0.1"
+    port: int = 8080
+    tls_cert: str | None = None
+    tls_key: str | None = None
+    clock_skew_s: int = 10  # tolerance on a token's iat, nbf and exp
+    max_records: int = 1_000_000  # statistics records in one answer (error 569 beyond)
+    user_id_as_string: bool = False  # answer user_id as a JSON string (strictly typed clients)
+    rate_limit: float = 0.0  # requests per second per key; 0 = off (error 340 beyond)
+    rate_burst: int = 0  # requests a key may send at once; 0 = max(1, rate_limit)
+    max_body_bytes: int = 16 * 1024 * 1024  # larger request bodies are refused with HTTP 413
+    max_batch_lines: int = 100_000  # lines in one HTTP ingest batch
+    token_cache_size: int = 10_000  # verified tokens kept to skip RSA on reuse
+
+    def __post_init__(self) -> None:
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise ValueError("TLS needs both a certificate and a key")
+        for name in ("clock_skew_s", "rate_limit", "rate_burst", "token_cache_size"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must not be negative")
+        for name in ("max_records", "max_body_bytes", "max_batch_lines"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be positive")
+        if not 0 <= self.port <= 65535:
+            raise ValueError("port must be 0..65535")
+
+    @property
+    def tls(self) -> bool:
+        return self.tls_cert is not None
+
+    @property
+    def database(self) -> str:
+        return str(resolve_path(self.db_path))
+
+
+def env_name(field: str) -> str:
+    """The environment variable of a setting (db_path keeps its established ACDSTATS_DB)."""
+    return "ACDSTATS_DB" if field == "db_path" else "ACDSTATS_" + field.upper()
+
+
+def load_settings(
+    flags: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Settings from command-line flags (None = not given), then the environment, then defaults."""
+    flags = flags or {}
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for field in dataclasses.fields(Settings):
+        flag = flags.get(field.name)
+        if flag is not None:
+            values[field.name] = flag
+        elif env_name(field.name) in environ:
+            values[field.name] = _parse(field.name, str(field.type), environ[env_name(field.name)])
+    unknown = set(flags) - {f.name for f in dataclasses.fields(Settings)}
+    if unknown:
+        raise ValueError(f"unknown settings: {', '.join(sorted(unknown))}")
+    return Settings(**values)
+
+
+def _parse(name: str, kind: str, text: str) -> Any:
+    try:
+        if kind == "bool":
+            if text.strip().lower() in _TRUE:
+                return True
+            if text.strip().lower() in _FALSE:
+                return False
+            raise ValueError(text)
+        if kind == "int":
+            return int(text)
+        if kind == "float":
+            return float(text)
+    except ValueError:
+        raise ValueError(f"{env_name(name)}={text!r} is not a valid {kind}") from None
+    return text or None
