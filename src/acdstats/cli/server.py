@@ -1,0 +1,62 @@
+"""`acdstats serve`: the platform_api server, over HTTP or TLS, run by uvicorn."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from acdstats.config import Settings, load_settings
+from acdstats.errors import DatabaseLocked
+
+
+@click.command()
+@click.option("--db", "db_path", default=None, help="Database file (default: $ACDSTATS_DB).")
+@click.option("--host", default=None, help="Address to listen on (default 127.0.0.1).")
+@click.option("--port", type=click.IntRange(0, 65535), default=None, help="Port (default 8080).")
+@click.option("--tls-cert", type=click.Path(exists=True, dir_okay=False), default=None)
+@click.option("--tls-key", type=click.Path(exists=True, dir_okay=False), default=None)
+@click.option("--clock-skew-s", type=click.IntRange(min=0), default=None)
+@click.option("--max-records", type=click.IntRange(min=1), default=None)
+@click.option("--user-id-as-string", is_flag=True, default=None)
+@click.option("--rate-limit", type=click.FloatRange(min=0), default=None, help="Req/s per key.")
+@click.option("--max-body-bytes", type=click.IntRange(min=1), default=None)
+def serve(**flags: object) -> None:
+    """Serve platform_api (and the OpenAPI document at /openapi.json).
+
+    Every option also reads ACDSTATS_<NAME> (e.g. ACDSTATS_PORT); --db reads ACDSTATS_DB.
+    """
+    import uvicorn
+
+    from acdstats.web.app import create_app
+
+    try:
+        settings = load_settings(flags)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        app = create_app(settings)
+    except DatabaseLocked as exc:
+        raise click.ClickException(str(exc)) from None
+    scheme = "https" if settings.tls else "http"
+    click.echo(
+        f"acdstats: serving {settings.database} at {scheme}://{settings.host}:{settings.port}"
+        "/platform_api",
+        err=True,
+    )
+    uvicorn.run(app, **uvicorn_options(settings))
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn.run / uvicorn.Config keyword arguments for these settings."""
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "ssl_certfile": settings.tls_cert,
+        "ssl_keyfile": settings.tls_key,
+        "log_level": "info",
+        "proxy_headers": False,
+    }
+
+
+COMMANDS = [serve]

@@ -1,0 +1,67 @@
+"""The ASGI application: create_app(settings) builds it; nothing happens at import time.
+
+Routes come from the modules in ROUTE_MODULES, each with `routes(state) -> list[BaseRoute]`.
+To add an endpoint (for example `POST /events`, SPEC 3.4), write a module with such a
+function (it can use `state.authorize(...)` for the token, rate and role checks and
+`web.responses` for the JSON error body) and append it to ROUTE_MODULES.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Sequence
+from types import ModuleType
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute
+
+import acdstats.services.key_methods  # noqa: F401  (registers the key management methods)
+from acdstats.config import Settings
+from acdstats.storage.db import Database
+from acdstats.web import openapi, platform_api
+from acdstats.web.responses import error_response
+from acdstats.web.state import ServerState
+
+log = logging.getLogger(__name__)
+
+ROUTE_MODULES: list[ModuleType] = [platform_api, openapi]
+
+
+def create_app(
+    settings: Settings, db: Database | None = None, extra_routes: Sequence[BaseRoute] = ()
+) -> Starlette:
+    """The server. It opens settings' database unless one is given (then the caller owns it)."""
+    owned = db is None
+    database = Database(settings.db_path) if db is None else db
+    state = ServerState.create(settings, database)
+    routes: list[BaseRoute] = [r for module in ROUTE_MODULES for r in module.routes(state)]
+    routes.extend(extra_routes)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        if owned:
+            database.close()
+
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={HTTPException: _http_error, Exception: _internal_error},
+    )
+    app.state.server = state
+    return app
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    return error_response(exc.status_code, exc.status_code, str(exc.detail))
+
+
+async def _internal_error(request: Request, exc: Exception) -> Response:
+    # Logged without headers: they may carry a token.
+    log.error("internal error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(500, 500, "Internal server error")

@@ -1,0 +1,127 @@
+"""The OpenAPI document of the methods the server implements, served at GET /openapi.json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+import acdstats
+from acdstats.services.key_methods import PARAMETERS as KEY_PARAMETERS
+from acdstats.services.methods import METHODS
+from acdstats.web.responses import json_response
+from acdstats.web.state import ServerState
+
+# GetACDOperatorStatistics, in the order of SPEC 4's table (the order of the checks).
+STATISTICS_PARAMETERS = [
+    ("from_date", True, "UTC 'YYYY-MM-DD HH:mm:ss', inclusive start"),
+    ("to_date", False, "UTC 'YYYY-MM-DD HH:mm:ss', exclusive end (default: now)"),
+    ("user_id", True, "'all' or ';'-separated operator ids"),
+    ("acd_queue_id", False, "'all' or ';'-separated queue ids (default: all)"),
+    ("abbreviation", False, "Boolean (default true): short item names"),
+    ("report", False, "'all' or ';'-separated items: SA TT ACW HT TDT TTT TACW THT AC UAC"),
+    ("aggregation", False, "day, hour, hour_of_day or none (default)"),
+    ("group", False, "user (default) or aggregation"),
+]
+PARAMETERS: dict[str, list[tuple[str, bool, str]]] = {
+    "GetACDOperatorStatistics": STATISTICS_PARAMETERS,
+    **KEY_PARAMETERS,
+}
+
+_RESPONSE = {
+    "description": "Always HTTP 200 for API-level outcomes: a result or an error object",
+    "content": {
+        "application/json": {
+            "schema": {
+                "oneOf": [
+                    {"type": "object", "required": ["result"], "properties": {"result": {}}},
+                    {"$ref": "#/components/schemas/Error"},
+                ]
+            }
+        }
+    },
+}
+
+
+def document() -> dict[str, Any]:
+    paths: dict[str, Any] = {}
+    for name in sorted(METHODS):
+        params = PARAMETERS.get(name, [])
+        form_schema = {
+            "type": "object",
+            "properties": {p: {"type": "string", "description": d} for p, _, d in params},
+            "required": [p for p, required, _ in params if required],
+        }
+        roles = ", ".join(sorted(METHODS[name].roles))
+        operation = {
+            "summary": f"{name} (roles: {roles})",
+            "security": [{"bearerJWT": []}],
+            "responses": {"200": _RESPONSE},
+        }
+        paths[f"/platform_api/{name}"] = {
+            "get": {
+                **operation,
+                "operationId": f"{name}Get",
+                "parameters": [
+                    {
+                        "name": p,
+                        "in": "query",
+                        "required": required,
+                        "description": d,
+                        "schema": {"type": "string"},
+                    }
+                    for p, required, d in params
+                ],
+            },
+            "post": {
+                **operation,
+                "operationId": f"{name}Post",
+                "requestBody": {
+                    "required": bool(form_schema["required"]),
+                    "content": {
+                        "application/x-www-form-urlencoded": {"schema": form_schema},
+                        "multipart/form-data": {"schema": form_schema},
+                    },
+                },
+            },
+        }
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "acdstats platform_api",
+            "version": acdstats.__version__,
+            "description": "Voximplant Management API methods served by acdstats. The method "
+            "name may also be given as the 'cmd' parameter of /platform_api.",
+        },
+        "paths": paths,
+        "components": {
+            "securitySchemes": {
+                "bearerJWT": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT (RS256)"}
+            },
+            "schemas": {
+                "Error": {
+                    "type": "object",
+                    "required": ["error"],
+                    "properties": {
+                        "error": {
+                            "type": "object",
+                            "required": ["msg", "code"],
+                            "properties": {
+                                "msg": {"type": "string"},
+                                "code": {"type": "integer"},
+                            },
+                        }
+                    },
+                }
+            },
+        },
+    }
+
+
+def routes(state: ServerState) -> list[BaseRoute]:
+    async def openapi(request: Request) -> Response:
+        return json_response(document())
+
+    return [Route("/openapi.json", openapi, methods=["GET"])]
