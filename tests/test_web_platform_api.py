@@ -1,0 +1,261 @@
+"""platform_api over HTTP (ASGI, in process): paths, verbs, bodies as each client sends them."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from acdstats.config import Settings
+from acdstats.services.methods import METHODS, CallContext, Method, call
+from acdstats.storage.db import Database
+from acdstats.web.app import create_app
+from tests.authkit import new_key, token
+from tests.webkit import TestClient, seed
+
+QUERY = {
+    "from_date": "2026-03-01 00:00:00",
+    "to_date": "2026-04-01 00:00:00",
+    "user_id": "all",
+    "aggregation": "day",
+}
+STATS = "GetACDOperatorStatistics"
+
+
+@pytest.fixture
+def owner(db: Database) -> dict[str, Any]:
+    credentials = new_key(db, ["Owner"])
+    seed(db, credentials["account_id"], 1, (7, 8, 9))
+    return credentials
+
+
+@pytest.fixture
+def client(db: Database) -> Iterator[TestClient]:
+    with TestClient(create_app(Settings(), db), raise_server_exceptions=False) as c:
+        yield c
+
+
+def auth(credentials: dict[str, Any]) -> dict[str, str]:
+    return {"Authorization": "Bearer " + token(credentials)}
+
+
+def expected(db: Database, credentials: dict[str, Any], params: dict[str, str]) -> Any:
+    return call(METHODS[STATS], CallContext(db, credentials["account_id"]), params)
+
+
+def body_of(response: Any) -> Any:
+    assert response.headers["content-type"] == "application/json"
+    return response.json()
+
+
+def test_python_client_form_with_cmd(db: Database, client: TestClient, owner: Any) -> None:
+    answer = client.post("/platform_api", data={**QUERY, "cmd": STATS}, headers=auth(owner))
+    assert answer.status_code == 200
+    assert body_of(answer) == expected(db, owner, QUERY)
+    assert len(body_of(answer)["result"]) == 3  # operators 7, 8 and 9 have data
+
+
+@pytest.mark.parametrize(
+    "path", ["/platform_api/" + STATS, "/platform_api/" + STATS + "/", "/platform_api/"]
+)
+def test_get_with_query_string(db: Database, client: TestClient, owner: Any, path: str) -> None:
+    params = {**QUERY, "cmd": STATS} if path == "/platform_api/" else QUERY
+    answer = client.get(path, params=params, headers=auth(owner))
+    assert body_of(answer) == expected(db, owner, QUERY)
+
+
+def test_path_wins_over_cmd(db: Database, client: TestClient, owner: Any) -> None:
+    answer = client.post(
+        "/platform_api/" + STATS, data={**QUERY, "cmd": "GetRoles"}, headers=auth(owner)
+    )
+    assert body_of(answer) == expected(db, owner, QUERY)
+
+
+def test_query_and_body_merge_body_wins(db: Database, client: TestClient, owner: Any) -> None:
+    answer = client.post(
+        "/platform_api/" + STATS + "?user_id=7&aggregation=hour",
+        data={k: v for k, v in QUERY.items() if k != "user_id"},
+        headers=auth(owner),
+    )
+    assert body_of(answer) == expected(db, owner, {**QUERY, "user_id": "7"})
+
+
+def test_unknown_params_are_ignored(db: Database, client: TestClient, owner: Any) -> None:
+    answer = client.post(
+        "/platform_api/" + STATS,
+        data={**QUERY, "account_id": "424242", "api_key": "x", "cmd": STATS},
+        headers=auth(owner),
+    )
+    assert body_of(answer) == expected(db, owner, QUERY)
+
+
+def multipart(fields: dict[str, str], boundary: str, style: str) -> bytes:
+    """A multipart body written the way one official client writes it."""
+    parts = []
+    for name, value in fields.items():
+        data = value.encode()
+        if style == "go":  # mime/multipart Writer.WriteField
+            head = f'Content-Disposition: form-data; name="{name}"'
+        elif style in ("java", "php"):  # OkHttp addFormDataPart / Guzzle multipart
+            head = f'Content-Disposition: form-data; name="{name}"\r\nContent-Length: {len(data)}'
+        elif style == "dotnet":  # MultipartFormDataContent + StringContent
+            head = (
+                "Content-Type: text/plain; charset=utf-8\r\n"
+                f"Content-Disposition: form-data; name={name}"  # .NET leaves the name unquoted
+            )
+        elif style == "node":  # form-data package
+            head = f'Content-Disposition: form-data; name="{name}"'
+        else:  # a field sent as a file part
+            head = (
+                f'Content-Disposition: form-data; name="{name}"; filename="{name}.txt"\r\n'
+                "Content-Type: application/octet-stream"
+            )
+        parts.append(f"--{boundary}\r\n{head}\r\n\r\n".encode() + data + b"\r\n")
+    return b"".join(parts) + f"--{boundary}--\r\n".encode()
+
+
+CLIENT_STYLES = {
+    "go": ("8d5e7b3b8c7f4a0e2b4f3a3a1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b", False),
+    "java": ("c7f8a1e2-0d1b-4a6a-9d5e-3f2b1c0a9e8d", False),
+    "php": ("5f2a9c1e4b7d8e3f6a0b1c2d3e4f5a6b7c8d9e0f", False),
+    "dotnet": ("2a3b4c5d-6e7f-8091-a2b3-c4d5e6f7a8b9", True),  # quoted in the header
+    "node": ("--------------------------123456789012345678901234", False),
+    "file": ("filepartboundary", False),
+}
+
+
+@pytest.mark.parametrize("style", list(CLIENT_STYLES))
+def test_multipart_as_each_client_sends_it(
+    db: Database, client: TestClient, owner: Any, style: str
+) -> None:
+    boundary, quoted = CLIENT_STYLES[style]
+    fields = {**QUERY, "user_id": "7;9", "cmd": STATS}
+    if style == "java":
+        fields["account_id"] = str(owner["account_id"])  # the Java client always adds it
+    path = "/platform_api/" + STATS + "/" if style == "dotnet" else "/platform_api"
+    content_type = (
+        f'multipart/form-data; boundary="{boundary}"'
+        if quoted
+        else (f"multipart/form-data; boundary={boundary}")
+    )
+    answer = client.post(
+        path,
+        content=multipart(fields, boundary, style),
+        headers={**auth(owner), "Content-Type": content_type},
+    )
+    assert answer.status_code == 200
+    result = body_of(answer)
+    assert result == expected(db, owner, {**QUERY, "user_id": "7;9"})
+    assert [group["user_id"] for group in result["result"]] == [7, 9]
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"), [("true", True), ("False", True), ("TRUE", True), ("0", True), ("yes", False)]
+)
+def test_booleans_over_http(
+    db: Database, client: TestClient, owner: Any, value: str, ok: bool
+) -> None:
+    params = {**QUERY, "abbreviation": value}
+    answer = body_of(client.post("/platform_api/" + STATS, data=params, headers=auth(owner)))
+    if ok:
+        assert answer == expected(db, owner, params)
+    else:
+        assert answer["error"]["code"] == 101 and "abbreviation" in answer["error"]["msg"]
+
+
+def test_check_order_method_token_role_params(db: Database, client: TestClient) -> None:
+    support = new_key(db, ["Support"])
+
+    def code(path: str, data: dict[str, str], headers: dict[str, str]) -> int:
+        return int(body_of(client.post(path, data=data, headers=headers))["error"]["code"])
+
+    bad = {"Authorization": "Bearer garbage"}
+    assert code("/platform_api", {}, bad) == 102
+    assert code("/platform_api/NoSuchMethod", {}, bad) == 103
+    assert code("/platform_api/" + STATS, {}, bad) == 447
+    assert code("/platform_api/" + STATS, {}, {}) == 100
+    assert code("/platform_api/" + STATS, {}, auth(support)) == 104
+    assert code("/platform_api/GetKeys", {}, auth(support)) == 104
+    owner = new_key(db, ["Supervisor"])
+    assert code("/platform_api/" + STATS, {"user_id": "all"}, auth(owner)) == 134
+    assert code("/platform_api/" + STATS, {**QUERY, "user_id": "x"}, auth(owner)) == 117
+    assert (
+        code("/platform_api/" + STATS, {**QUERY, "to_date": QUERY["from_date"]}, auth(owner)) == 123
+    )
+
+
+def test_transport_faults_are_4xx_with_a_json_body(db: Database, owner: Any) -> None:
+    app = create_app(Settings(max_body_bytes=1000), db)
+    with TestClient(app) as small:
+        big = small.post("/platform_api/" + STATS, data={"x": "y" * 2000}, headers=auth(owner))
+        assert big.status_code == 413 and body_of(big)["error"]["code"] == 413
+        broken = small.post(
+            "/platform_api/" + STATS,
+            content=b"--zz\r\nno headers here",
+            headers={"Content-Type": "multipart/form-data; boundary=zz"},
+        )
+        assert broken.status_code == 400 and "multipart" in body_of(broken)["error"]["msg"]
+        assert body_of(small.get("/elsewhere"))["error"]["code"] == 404
+        assert body_of(small.put("/platform_api"))["error"]["code"] == 405
+
+
+def test_rate_limit_is_340_per_key(db: Database, owner: Any) -> None:
+    other = new_key(db, ["Owner"], account_id=owner["account_id"])
+    app = create_app(Settings(rate_limit=0.001, rate_burst=2), db)
+    with TestClient(app) as limited:
+
+        def code(credentials: Any) -> Any:
+            answer = body_of(limited.post("/platform_api/GetRoles", headers=auth(credentials)))
+            return answer.get("error", {}).get("code")
+
+        assert [code(owner), code(owner), code(owner)] == [None, None, 340]
+        assert code(other) is None
+
+
+def test_an_internal_error_is_a_json_500_without_secrets(
+    db: Database, client: TestClient, owner: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(ctx: CallContext, params: Any) -> Any:
+        raise RuntimeError("boom")
+
+    headers = auth(owner)
+    METHODS["BrokenForTest"] = Method(frozenset({"Owner"}), broken)
+    try:
+        with caplog.at_level(logging.DEBUG):
+            answer = client.post("/platform_api/BrokenForTest", headers=headers)
+    finally:
+        del METHODS["BrokenForTest"]
+    assert answer.status_code == 500
+    assert body_of(answer) == {"error": {"msg": "Internal server error", "code": 500}}
+    assert "boom" in caplog.text
+    assert headers["Authorization"][7:] not in caplog.text
+
+
+def test_openapi_document_lists_the_methods(client: TestClient) -> None:
+    document = body_of(client.get("/openapi.json"))
+    assert document["openapi"].startswith("3.")
+    assert set(document["paths"]) == {f"/platform_api/{name}" for name in METHODS}
+    get = document["paths"]["/platform_api/" + STATS]["get"]
+    assert [p["name"] for p in get["parameters"]] == [
+        "from_date", "to_date", "user_id", "acd_queue_id", "abbreviation", "report",
+        "aggregation", "group",
+    ]  # fmt: skip
+    assert [p["name"] for p in get["parameters"] if p["required"]] == ["from_date", "user_id"]
+
+
+def test_tenant_isolation_over_http(db: Database, client: TestClient) -> None:
+    a = new_key(db, ["Owner"])
+    b = new_key(db, ["Owner"])
+    seed(db, a["account_id"], 1, (7, 8))
+    seed(db, b["account_id"], 2, (107, 108))
+    ask_b = {**QUERY, "user_id": "107;108"}
+    answer = body_of(client.post("/platform_api/" + STATS, data=ask_b, headers=auth(a)))
+    assert answer == {"result": []}
+    answer = body_of(client.post("/platform_api/" + STATS, data=QUERY, headers=auth(a)))
+    assert [g["user_id"] for g in answer["result"]] == [7, 8]
+    assert answer == expected(db, a, QUERY)
+    # B's own key does see B's data, so the empty answer above is isolation, not absence.
+    answer = body_of(client.post("/platform_api/" + STATS, data=ask_b, headers=auth(b)))
+    assert [g["user_id"] for g in answer["result"]] == [107, 108]
