@@ -50,7 +50,7 @@ def names(
     if not rows:
         click.echo("no names yet: import a queue_log file first")
         return
-    width = max(len(str(r.id)) for r in rows)
+    width = max(2, *(len(str(r.id)) for r in rows))
     click.echo(f"{'kind':<6} {'id':>{width}}  name")
     for r in rows:
         click.echo(f"{r.kind:<6} {r.id:>{width}}  {r.name}")

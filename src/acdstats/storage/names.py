@@ -39,7 +39,8 @@ class NameIds:
     def __init__(self, db: Database, account_id: int) -> None:
         self._db = db
         self._account_id = account_id
-        self._ids: dict[tuple[str, str], int] = {}
+        self._ids: dict[tuple[str, str], int] = {}  # (kind, folded name) -> id
+        self._stored: set[tuple[str, str]] = set()  # (kind, name) exactly as stored
         for row in list_names(db, account_id):
             self._remember(row.kind, row.name, row.id)
 
@@ -60,7 +61,7 @@ class NameIds:
         A link only gives an id to a name that has none yet: ids already stored are never
         changed, because events were stored with them.
         """
-        missing = {(k, n) for k, n in names if self.get(k, n) is None}
+        missing = {(k, n) for k, n in names if (k, n) not in self._stored}
         pending_links = [
             (k, a, b) for k, a, b in links if self.get(k, a) is None or self.get(k, b) is None
         ]
@@ -75,8 +76,11 @@ class NameIds:
                     if self.get(kind, name) is None:
                         self._insert(cur, kind, name, target)
             for kind, name in sorted(missing):
-                if self.get(kind, name) is None:
+                known = self.get(kind, name)
+                if known is None:
                     self._create(cur, kind, name)
+                elif (kind, name) not in self._stored:
+                    self._insert(cur, kind, name, known)  # another spelling of a known name
 
     def _reload(self, cur: duckdb.DuckDBPyConnection) -> None:
         """Pick up names another writer stored since this mapping was loaded."""
@@ -100,6 +104,7 @@ class NameIds:
 
     def _remember(self, kind: str, name: str, id_: int) -> None:
         self._ids.setdefault((kind, fold(kind, name)), id_)
+        self._stored.add((kind, name))
 
 
 def list_names(db: Database, account_id: int, kind: str | None = None) -> list[NameId]:
