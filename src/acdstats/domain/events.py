@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from acdstats.domain.timefmt import parse_ingest_time
@@ -48,25 +48,20 @@ class Event:
     queue_id: int | None = None
     status: str | None = None
     event_id: str | None = None
+    # Canonical content: what identifies an event without event_id (SPEC 3.1).
+    content: str = field(init=False, repr=False, compare=False)
+    # The deduplication key within an account.
+    key: str = field(init=False, repr=False, compare=False)
 
-    @property
-    def content(self) -> str:
-        """Canonical content: what identifies an event without event_id (SPEC 3.1)."""
-        return "|".join(
-            (
-                self.type,
-                str(self.at),
-                "" if self.request_id is None else self.request_id,
-                "" if self.user_id is None else str(self.user_id),
-                "" if self.queue_id is None else str(self.queue_id),
-                self.status or "",
-            )
+    def __post_init__(self) -> None:
+        content = (
+            f"{self.type}|{self.at}|{'' if self.request_id is None else self.request_id}|"
+            f"{'' if self.user_id is None else self.user_id}|"
+            f"{'' if self.queue_id is None else self.queue_id}|{self.status or ''}"
         )
-
-    @property
-    def key(self) -> str:
-        """The deduplication key within an account."""
-        return "id:" + self.event_id if self.event_id is not None else "c:" + self.content
+        object.__setattr__(self, "content", content)
+        key = "c:" + content if self.event_id is None else "id:" + self.event_id
+        object.__setattr__(self, "key", key)
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import re
 from datetime import UTC, datetime
+from functools import lru_cache
 
 # `YYYY-MM-DD HH:mm:ss[.f{1,6}]` (UTC) or RFC 3339 `YYYY-MM-DDTHH:mm:ss[.f{1,6}](Z|±HH:MM)`.
 _INGEST = re.compile(
@@ -27,7 +28,9 @@ def parse_ingest_time(text: str) -> int:
         raise ValueError(f"bad timestamp {text!r}: a zone needs the RFC 3339 'T' form")
     if space is None and zone is None:
         raise ValueError(f"bad timestamp {text!r}: RFC 3339 form needs Z or an offset")
-    seconds = _epoch_seconds(int(year), int(month), int(day), int(hh), int(mi), int(ss), text)
+    if int(hh) > 23 or int(mi) > 59 or int(ss) > 59:
+        raise ValueError(f"bad timestamp {text!r}: not a real time")
+    seconds = _day_seconds(text[:10]) + int(hh) * 3600 + int(mi) * 60 + int(ss)
     millis = int((frac or "0").ljust(3, "0")[:3])
     offset_s = 0
     if zone and zone != "Z":
@@ -48,6 +51,12 @@ def parse_request_time(text: str) -> int | None:
         return _epoch_seconds(year, month, day, hh, mi, ss, text) * 1000
     except ValueError:
         return None
+
+
+@lru_cache(maxsize=4096)
+def _day_seconds(date: str) -> int:
+    """Epoch seconds of a `YYYY-MM-DD` midnight UTC (cached: ingest sees few distinct days)."""
+    return _epoch_seconds(int(date[:4]), int(date[5:7]), int(date[8:10]), 0, 0, 0, date)
 
 
 def _epoch_seconds(year: int, month: int, day: int, hh: int, mi: int, ss: int, text: str) -> int:

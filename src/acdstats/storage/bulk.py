@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 import duckdb
@@ -18,8 +18,11 @@ def registered(
     cur.register(name, pa.table(columns))
     try:
         yield
-    finally:
-        cur.unregister(name)
+    except BaseException:
+        with suppress(duckdb.Error):  # an aborted transaction refuses; keep the first error
+            cur.unregister(name)
+        raise
+    cur.unregister(name)
 
 
 def int64(values: list[int | None]) -> pa.Array:

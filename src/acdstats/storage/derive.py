@@ -2,104 +2,46 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 
 import duckdb
 
 from acdstats.domain.events import Event, OfferRecord
-from acdstats.domain.offers import Offer, derive_request
 from acdstats.storage.bulk import int64, registered
+from acdstats.storage.offer_derivation import derive_offers
 
-_FAR_PAST = -(2**62)
-_FAR_FUTURE = 2**62
+_FAR_PAST = -(2**52)  # epoch ms bounds that make_timestamp_ms still accepts
+_FAR_FUTURE = 2**52
 # An offer's ACW looks at status events from (end - 1 s) on; it must start by end + 10 s.
 _BEFORE_END_MS = 1000
 _START_WITHIN_MS = 10_000
-
-
-def seconds(ms: int) -> int:
-    """A non-negative duration in ms as whole seconds, rounded half up."""
-    return (ms + 500) // 1000
 
 
 def rederive_requests(
     cur: duckdb.DuckDBPyConnection,
     account_id: int,
     request_ids: Iterable[str],
-    with_acw: bool = True,
 ) -> set[str]:
-    """Replace the event-derived offers of these requests; return the keys of orphan events.
-
-    with_acw=False leaves ACW to the caller (a rebuild refreshes it once, at the end).
-    """
+    """Replace the event-derived offers of these requests; return the keys of orphan events."""
     dirty = sorted(set(request_ids))
     if not dirty:
         return set()
+    params = {"account": account_id}
     with registered(cur, "dirty", {"request_id": dirty}):
-        rows = cur.execute(
-            """
-            SELECT e.type, epoch_ms(e.event_at), e.request_id, e.user_id, e.queue_id,
-                e.event_key
-            FROM request_events e SEMI JOIN dirty d ON e.request_id = d.request_id
-            WHERE e.account_id = $account
-            """,
-            {"account": account_id},
-        ).fetchall()
         cur.execute(
             "DELETE FROM offers WHERE account_id = $account AND source = 'e' "
             "AND request_id IN (SELECT request_id FROM dirty)",
-            {"account": account_id},
+            params,
         )
-    by_request: dict[str, list[Event]] = defaultdict(list)
-    for kind, at, request_id, user_id, queue_id, key in rows:
-        event_id = key[3:] if key.startswith("id:") else None
-        by_request[request_id].append(
-            Event(kind, at, request_id, user_id, queue_id, None, event_id)
-        )
-    offers: list[Offer] = []
-    orphans: set[str] = set()
-    for events in by_request.values():
-        derivation = derive_request(events)
-        offers.extend(derivation.offers)
-        orphans.update(e.key for e in derivation.orphans)
-    _insert_offers(cur, account_id, offers)
-    if not with_acw:
-        return orphans
-    ended = [(o.user_id, o.ended_at, o.ended_at) for o in offers if o.ended_at is not None]
-    refresh_acw(cur, account_id, ended)
+        orphans = derive_offers(cur, account_id, "e.request_id IN (SELECT request_id FROM dirty)")
+        ended = cur.execute(
+            "SELECT user_id, min(epoch_ms(ended_at)), max(epoch_ms(ended_at)) FROM offers "
+            "WHERE account_id = $account AND source = 'e' AND ended_at IS NOT NULL "
+            "AND request_id IN (SELECT request_id FROM dirty) GROUP BY user_id",
+            params,
+        ).fetchall()
+        refresh_acw(cur, account_id, [(u, lo, hi) for u, lo, hi in ended])
     return orphans
-
-
-def _insert_offers(cur: duckdb.DuckDBPyConnection, account_id: int, offers: list[Offer]) -> None:
-    if not offers:
-        return
-    sa = [None if o.answered_at is None else seconds(o.answered_at - o.offered_at) for o in offers]
-    tt = [
-        None if o.ended_at is None or o.answered_at is None else seconds(o.ended_at - o.answered_at)
-        for o in offers
-    ]
-    columns = {
-        "request_id": [o.request_id for o in offers],
-        "user_id": int64([o.user_id for o in offers]),
-        "queue_id": int64([o.queue_id for o in offers]),
-        "offered_ms": int64([o.offered_at for o in offers]),
-        "answered_ms": int64([o.answered_at for o in offers]),
-        "ended_ms": int64([o.ended_at for o in offers]),
-        "sa": int64(sa),
-        "tt": int64(tt),
-    }
-    # ht starts as tt (no ACW); refresh_acw adds the after-call work where there is some.
-    with registered(cur, "batch", columns):
-        cur.execute(
-            """
-            INSERT INTO offers SELECT $account, 'e', request_id, user_id, queue_id,
-                make_timestamp_ms(offered_ms), make_timestamp_ms(answered_ms),
-                make_timestamp_ms(ended_ms), NULL, sa, tt, NULL, tt
-            FROM batch
-            """,
-            {"account": account_id},
-        )
 
 
 def status_scope(
@@ -166,39 +108,44 @@ def refresh_acw(
 
 
 _ACW_SQL = f"""
-        WITH targets AS (
-            SELECT DISTINCT o.user_id, o.ended_at, epoch_ms(o.ended_at) AS end_ms
-            FROM offers o JOIN acw_scope s
-                ON {{user_match}} AND epoch_ms(o.ended_at) BETWEEN s.lo AND s.hi
-            WHERE o.account_id = $account AND o.source = 'e' AND o.ended_at IS NOT NULL
-        ),
-        st AS (
-            SELECT user_id, ord, event_at, status FROM status_events
-            WHERE account_id = $account AND user_id IN (SELECT DISTINCT user_id FROM targets)
-        ),
-        first_status AS (
-            SELECT t.*, s.ord AS s1_ord, s.event_at AS s1_at, s.status AS s1_status
-            FROM targets t ASOF LEFT JOIN st s
-                ON t.user_id = s.user_id AND (t.end_ms - {_BEFORE_END_MS}) * 8 <= s.ord
-        ),
-        acw_end AS (
-            SELECT f.user_id, f.ended_at,
-                CASE WHEN f.s1_status = 'AFTER_SERVICE'
-                      AND epoch_ms(f.s1_at) <= f.end_ms + {_START_WITHIN_MS}
-                      AND n.event_at > f.ended_at
-                     THEN n.event_at END AS acw_ended_at
-            FROM first_status f ASOF LEFT JOIN
-                (SELECT * FROM st WHERE status <> 'AFTER_SERVICE') n
-                ON f.user_id = n.user_id AND f.s1_ord < n.ord
-        )
-        UPDATE offers SET
-            acw_ended_at = a.acw_ended_at,
-            acw = (epoch_ms(a.acw_ended_at) - epoch_ms(a.ended_at) + 500) // 1000,
-            ht = offers.tt + coalesce((epoch_ms(a.acw_ended_at) - epoch_ms(a.ended_at) + 500)
-                                      // 1000, 0)
-        FROM acw_end a
-        WHERE offers.account_id = $account AND offers.source = 'e'
-          AND offers.user_id = a.user_id AND offers.ended_at = a.ended_at
+WITH targets AS (
+    SELECT DISTINCT o.user_id, o.ended_at, epoch_ms(o.ended_at) AS end_ms
+    FROM offers o JOIN acw_scope s
+        ON {{user_match}} AND epoch_ms(o.ended_at) BETWEEN s.lo AND s.hi
+    WHERE o.account_id = $account AND o.source = 'e'
+      -- the scope's overall bounds, as plain filters that zone maps can prune on
+      AND o.ended_at >= make_timestamp_ms((SELECT min(lo) FROM acw_scope))
+      AND o.ended_at <= make_timestamp_ms((SELECT max(hi) FROM acw_scope))
+),
+st AS (
+    SELECT user_id, ord, event_at, status FROM status_events
+    WHERE account_id = $account AND user_id IN (SELECT DISTINCT user_id FROM targets)
+      AND ord >= (SELECT (min(end_ms) - {_BEFORE_END_MS}) * 8 FROM targets)
+),
+first_status AS (
+    SELECT t.*, s.ord AS s1_ord, s.event_at AS s1_at, s.status AS s1_status
+    FROM targets t ASOF LEFT JOIN st s
+        ON t.user_id = s.user_id AND (t.end_ms - {_BEFORE_END_MS}) * 8 <= s.ord
+),
+acw_end AS (
+    SELECT f.user_id, f.ended_at,
+        CASE WHEN f.s1_status = 'AFTER_SERVICE'
+              AND epoch_ms(f.s1_at) <= f.end_ms + {_START_WITHIN_MS}
+              AND n.event_at > f.ended_at
+             THEN n.event_at END AS acw_ended_at
+    FROM first_status f ASOF LEFT JOIN
+        (SELECT * FROM st WHERE status <> 'AFTER_SERVICE') n
+        ON f.user_id = n.user_id AND f.s1_ord < n.ord
+)
+UPDATE offers SET
+    acw_ended_at = a.acw_ended_at,
+    acw = (epoch_ms(a.acw_ended_at) - epoch_ms(a.ended_at) + 500) // 1000,
+    ht = offers.tt + coalesce((epoch_ms(a.acw_ended_at) - epoch_ms(a.ended_at) + 500) // 1000, 0)
+FROM acw_end a
+WHERE offers.account_id = $account AND offers.source = 'e'
+  AND offers.user_id = a.user_id AND offers.ended_at = a.ended_at
+  AND offers.ended_at >= (SELECT min(ended_at) FROM acw_end)
+  AND offers.ended_at <= (SELECT max(ended_at) FROM acw_end)
 """
 
 
@@ -276,11 +223,6 @@ def rebuild(cur: duckdb.DuckDBPyConnection, account_id: int, chunks: int = 16) -
     """Re-derive every offer of the account from the raw events and offer records."""
     cur.execute("DELETE FROM offers WHERE account_id = $account", {"account": account_id})
     _materialize_records(cur, "account_id = $account", account_id)
-    for chunk in range(chunks):
-        rows = cur.execute(
-            "SELECT DISTINCT request_id FROM request_events WHERE account_id = $account "
-            "AND hash(request_id) % $chunks = $chunk",
-            {"account": account_id, "chunks": chunks, "chunk": chunk},
-        ).fetchall()
-        rederive_requests(cur, account_id, [r[0] for r in rows], with_acw=False)
+    for chunk in range(chunks):  # in slices of requests, to bound memory
+        derive_offers(cur, account_id, f"hash(e.request_id) % {chunks} = {chunk}")
     refresh_acw(cur, account_id, None)
