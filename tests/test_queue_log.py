@@ -228,3 +228,24 @@ def test_log_times_agree_with_derived_offers(db: Database, name: str) -> None:
             assert holdtime == answered - max(e for e in enters[line.callid] if e <= answered)
             checked += 1
     assert checked >= 5
+
+
+def test_cli_imports_both_sources_and_reports(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from acdstats.cli.main import main
+
+    path = str(tmp_path / "cli.duckdb")
+    runner = CliRunner()
+    csv_file = str(DATA / "fallover_reentry_realtime.csv")
+    log_file = str(DATA / "fallover_reentry.log")
+    args = ["import", "--db", path, "--account-id", "1", "--format", "queue_log"]
+    first = runner.invoke(main, [*args, "--timezone", "Europe/Berlin", csv_file])
+    assert first.exit_code == 0, first.output
+    assert first.output == (
+        f"{csv_file}: stored 28, duplicates 0, orphaned 0, skipped 2, rejected 0\n"
+    )
+    again = runner.invoke(main, ["import", "--db", path, "--account-id", "1", log_file])
+    assert (
+        again.output == f"{log_file}: stored 0, duplicates 28, orphaned 0, skipped 2, rejected 0\n"
+    )

@@ -34,11 +34,24 @@ _FOLD_JUMP_MS = 5 * 60 * 1000
 
 def queue_log_lines(stream: IO[bytes], zone_name: str) -> Iterator[ParsedLine]:
     """Every non-blank line of either form, numbered as in the file."""
-    buffered: Any = stream if hasattr(stream, "peek") else io.BufferedReader(cast(Any, stream))
-    head = buffered.peek(4096)
+    if hasattr(stream, "peek"):
+        return _lines(stream, zone_name)
+    return _lines_of_unbuffered(stream, zone_name)
+
+
+def _lines(stream: Any, zone_name: str) -> Iterator[ParsedLine]:
+    head = stream.peek(4096)
     if _CLASSIC_HEAD.match(head) or not head.strip():
-        return classic_lines(buffered)
-    return realtime_lines(buffered, zone_name)
+        return classic_lines(stream)
+    return realtime_lines(stream, zone_name)
+
+
+def _lines_of_unbuffered(stream: IO[bytes], zone_name: str) -> Iterator[ParsedLine]:
+    buffered = io.BufferedReader(cast(Any, stream))  # for peek()
+    try:
+        yield from _lines(buffered, zone_name)
+    finally:
+        buffered.detach()  # leave the caller's stream open
 
 
 def classic_lines(stream: IO[bytes]) -> Iterator[ParsedLine]:
@@ -64,7 +77,13 @@ def classic_lines(stream: IO[bytes]) -> Iterator[ParsedLine]:
 
 def realtime_lines(stream: IO[bytes], zone_name: str) -> Iterator[ParsedLine]:
     text = io.TextIOWrapper(stream, encoding="utf-8", errors="replace", newline="")
-    reader = csv.reader(text)
+    try:
+        yield from _realtime_rows(csv.reader(text), zone_name)
+    finally:
+        text.detach()  # a dropped wrapper would close the caller's file (still read for tell())
+
+
+def _realtime_rows(reader: Any, zone_name: str) -> Iterator[ParsedLine]:
     header = [h.strip().lower() for h in next(reader, [])]
     missing = [c for c in _REALTIME_COLUMNS if c not in header]
     if missing:
