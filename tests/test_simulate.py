@@ -29,6 +29,7 @@ STRESSED = SimulationConfig(
     miss_rate=0.3,
     patience_median_s=40,
     start_date=date(2026, 3, 2),
+    id_prefix="s.",
 )
 CONFIGS = {"calm": CALM, "stressed": STRESSED}
 END_TYPES = ("hangup", "abandoned", "rejected")
@@ -261,3 +262,19 @@ def test_night_calls_are_rejected_when_nobody_is_logged_in() -> None:
                 online.add(e.user_id)
         logged_in_at[e.at] = len(online)
     assert all(logged_in_at[e.at] == 0 for e in night)
+
+
+def test_request_ids_are_unique_per_day_and_carry_the_prefix() -> None:
+    ids = {e.request_id for e in events_of("stressed") if e.request_id is not None}
+    enqueued = [e for e in events_of("stressed") if e.type == "enqueued"]
+    assert len(ids) == len(enqueued)
+    assert all(i.startswith(("s.20260302-", "s.20260303-")) for i in ids)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [{"operators": 0}, {"ring_timeout_s": 900}, {"miss_rate": 1.0}, {"id_prefix": 'a"b'}],
+)
+def test_config_refuses_values_that_break_the_model(bad: dict[str, Any]) -> None:
+    with pytest.raises(ValueError):
+        SimulationConfig(**bad)

@@ -43,6 +43,7 @@ def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None)
     help=f"First day, YYYY-MM-DD (UTC) [default: {SimulationConfig.start_date}].",
 )
 @click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--id-prefix", default="", help="Prepended to request ids (to load several runs).")
 @click.option("--out", "out", type=click.Path(dir_okay=False, allow_dash=True), default=None,
               help="Write JSON Lines to this file ('-' = stdout).")  # fmt: skip
 @click.option("--db", "db_path", default=None, help="Ingest into this database instead.")
@@ -63,6 +64,7 @@ def simulate(
     calls_per_day: int | None,
     start_date: date | None,
     seed: int,
+    id_prefix: str,
     out: str | None,
     db_path: str | None,
     account_id: int | None,
@@ -78,14 +80,18 @@ def simulate(
         raise click.UsageError("give exactly one of --out FILE and --db PATH")
     if db_path is not None and account_id is None:
         raise click.UsageError("--db needs --account-id")
-    config = SimulationConfig(
-        operators=operators,
-        queues=queues,
-        days=days,
-        calls_per_day=calls_per_day,
-        start_date=start_date or SimulationConfig.start_date,
-        seed=seed,
-    )
+    try:
+        config = SimulationConfig(
+            operators=operators,
+            queues=queues,
+            days=days,
+            calls_per_day=calls_per_day,
+            start_date=start_date or SimulationConfig.start_date,
+            seed=seed,
+            id_prefix=id_prefix,
+        )
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
     console = Console(stderr=True)
     progress = Progress(
         "[progress.description]{task.description}",

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+
+_ID_PREFIX = re.compile(r"[A-Za-z0-9._:-]{0,40}")
 
 # Relative arrival rate per UTC hour of the day: quiet nights (calls then are rejected, nobody
 # is logged in), a morning peak, a lunch dip and a smaller afternoon peak.
@@ -47,6 +50,8 @@ class SimulationConfig:
     queue_capacity: int | None = None
     absence_rate: float = 0.03  # share of rostered operators absent on a given day
     breaks: bool = True  # DND breaks during shifts
+    # Prepended to every request_id, so that several simulations can share one account.
+    id_prefix: str = ""
 
     def __post_init__(self) -> None:
         for name in ("operators", "queues", "days"):
@@ -56,8 +61,11 @@ class SimulationConfig:
             raise ValueError("calls_per_day must not be negative")
         if not 0 <= self.miss_rate < 1 or not 0 <= self.absence_rate < 1:
             raise ValueError("miss_rate and absence_rate must be in [0, 1)")
-        if self.ring_timeout_s < 1:
-            raise ValueError("ring_timeout_s must be at least 1 second")
+        if not _ID_PREFIX.fullmatch(self.id_prefix):
+            raise ValueError("id_prefix may hold only letters, digits and . _ : -")
+        # Bounded waits keep every day's events before the next midnight (days independent).
+        if not 1 <= self.ring_timeout_s <= 300 or not 0 <= self.missed_cooldown_s <= 300:
+            raise ValueError("ring_timeout_s must be in [1, 300], missed_cooldown_s in [0, 300]")
 
     @classmethod
     def demo(cls, start_date: date | None = None, seed: int = 1) -> SimulationConfig:

@@ -137,7 +137,7 @@ class _Day:
             day=self.day,
             date=d,
             day_start_ms=self.config.day_start_ms(self.day),
-            request_prefix=d.strftime("%Y%m%d-"),
+            request_prefix=self.config.id_prefix + d.strftime("%Y%m%d-"),
             user_ids=tuple(op.user_id for op in self.roster),
             requests=len(self.arrival),
             rows=self.rows,

@@ -98,11 +98,15 @@ def simulate_days(
     with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
         pending: list[Future[DayResult]] = []
         next_day = 0
-        while next_day < config.days or pending:
-            while next_day < config.days and len(pending) < 2 * workers:
-                pending.append(pool.submit(run_day, config, next_day, jsonl))
-                next_day += 1
-            yield pending.pop(0).result()
+        try:
+            while next_day < config.days or pending:
+                while next_day < config.days and len(pending) < 2 * workers:
+                    pending.append(pool.submit(run_day, config, next_day, jsonl))
+                    next_day += 1
+                yield pending.pop(0).result()
+        finally:  # a consumer that stops early does not wait for days it will not read
+            for future in pending:
+                future.cancel()
 
 
 def simulate(config: SimulationConfig, workers: int = 1) -> Iterator[dict[str, Any]]:
