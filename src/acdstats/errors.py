@@ -48,3 +48,7 @@ def shown(value: str) -> str:
 
 class DatabaseLocked(Exception):
     """The database file is held by another process (usually a running server)."""
+
+
+class WriterBusy(Exception):
+    """The one database writer did not become free in time; nothing was written."""

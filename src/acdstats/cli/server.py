@@ -21,6 +21,12 @@ from acdstats.errors import DatabaseLocked
 @click.option("--user-id-as-string", is_flag=True, default=None)
 @click.option("--rate-limit", type=click.FloatRange(min=0), default=None, help="Req/s per key.")
 @click.option("--max-body-bytes", type=click.IntRange(min=1), default=None)
+@click.option(
+    "--max-batch-lines",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Events in one POST /events batch (default 100000).",
+)
 def serve(**flags: object) -> None:
     """Serve platform_api (and the OpenAPI document at /openapi.json).
 

@@ -67,8 +67,10 @@ def ingest(
     return report
 
 
-def ingest_batch(db: Database, account_id: int, batch: list[Line]) -> IngestReport:
-    """Validate and store one batch in one write transaction."""
+def ingest_batch(
+    db: Database, account_id: int, batch: list[Line], write_timeout: float | None = None
+) -> IngestReport:
+    """Validate and store one batch in one write transaction (all of it, or nothing)."""
     report = IngestReport()
     events: list[Event] = []
     event_lines: list[int] = []
@@ -89,7 +91,7 @@ def ingest_batch(db: Database, account_id: int, batch: list[Line]) -> IngestRepo
             event_lines.append(line)
         else:
             records.append(record)
-    with db.writer() as cur:
+    with db.writer(write_timeout) as cur:
         result = store_events(cur, account_id, events)
         store_offer_records(cur, account_id, records)
         requests = {e.request_id for e in result.stored if e.request_id is not None}

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 
-from acdstats.errors import DatabaseLocked
+from acdstats.errors import DatabaseLocked, WriterBusy
 from acdstats.storage.schema import migrate
 
 DEFAULT_DB = "acdstats.duckdb"
@@ -53,9 +53,14 @@ class Database:
         return cur
 
     @contextmanager
-    def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """The one writer: a transaction that commits on success and rolls back on error."""
-        with self._write_lock:
+    def writer(self, timeout: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The one writer: a transaction that commits on success and rolls back on error.
+
+        With a timeout, WriterBusy is raised if the writer is not free within it.
+        """
+        if not self._write_lock.acquire(timeout=-1 if timeout is None else timeout):
+            raise WriterBusy(f"the database writer stayed busy for {timeout} s")
+        try:
             cur = self._con.cursor()
             try:
                 cur.execute("BEGIN")
@@ -67,6 +72,8 @@ class Database:
                 cur.execute("COMMIT")
             finally:
                 cur.close()
+        finally:
+            self._write_lock.release()
 
     def next_id(self, cur: duckdb.DuckDBPyConnection, name: str) -> int:
         """A persistent counter (inside the caller's write transaction)."""

@@ -22,13 +22,13 @@ from starlette.routing import BaseRoute
 import acdstats.services.key_methods  # noqa: F401  (registers the key management methods)
 from acdstats.config import Settings
 from acdstats.storage.db import Database
-from acdstats.web import openapi, platform_api
+from acdstats.web import ingest, openapi, platform_api
 from acdstats.web.responses import error_response
 from acdstats.web.state import ServerState
 
 log = logging.getLogger(__name__)
 
-ROUTE_MODULES: list[ModuleType] = [platform_api, openapi]
+ROUTE_MODULES: list[ModuleType] = [platform_api, ingest, openapi]
 
 
 def create_app(

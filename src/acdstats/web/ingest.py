@@ -1,0 +1,90 @@
+"""POST /events: live ingest of a batch of events (SPEC 3.4), with ordinary HTTP statuses.
+
+200 means every stored line of the batch is committed to disk. A batch is one transaction:
+when the server cannot write (503) nothing of it was stored.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+
+import duckdb
+import orjson
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from acdstats import errors
+from acdstats.domain.events import InvalidRecord
+from acdstats.errors import ApiError, WriterBusy
+from acdstats.importers.jsonl_csv import read_jsonl
+from acdstats.services.ingest import Line, ingest_batch
+from acdstats.services.methods import INGEST_ROLES
+from acdstats.web.params import read_body
+from acdstats.web.responses import TransportError, error_response, json_response
+from acdstats.web.state import ServerState
+
+log = logging.getLogger(__name__)
+
+# How long a batch waits for the one database writer before the server answers 503.
+WRITE_WAIT_S = 30.0
+_STATUS_OF_CODE = {errors.ROLE_NOT_ALLOWED: 403, errors.RATE_LIMITED: 429}
+
+
+def routes(state: ServerState) -> list[BaseRoute]:
+    async def endpoint(request: Request) -> Response:
+        authorization = request.headers.get("authorization")
+        try:
+            principal = await run_in_threadpool(state.authorize, authorization, INGEST_ROLES)
+        except ApiError as exc:
+            return error_response(_STATUS_OF_CODE.get(exc.code, 401), exc.code, exc.msg)
+        try:
+            body = await read_body(request, state.settings.max_body_bytes)
+            lines = parse_batch(body, state.settings.max_batch_lines)
+        except TransportError as exc:
+            return error_response(exc.status, exc.status, exc.msg)
+        try:
+            report = await run_in_threadpool(
+                ingest_batch, state.db, principal.account_id, lines, WRITE_WAIT_S
+            )
+        except (WriterBusy, duckdb.Error) as exc:
+            log.error("ingest batch not stored: %s", exc)
+            return error_response(
+                503,
+                503,
+                "The server cannot take writes now; nothing of "
+                "this batch was stored, send it again later",
+            )
+        result = report.as_dict()
+        del result["skipped"]  # events carry nothing to skip; SPEC 3.4's answer has no such count
+        return json_response({"result": result})
+
+    return [Route("/events", endpoint, methods=["POST"])]
+
+
+def parse_batch(body: bytes, max_lines: int) -> list[Line]:
+    """A JSON array of events, or NDJSON (one event per line); 400 if the body is neither."""
+    if body.lstrip()[:1] == b"[":
+        try:
+            items = orjson.loads(body)
+        except orjson.JSONDecodeError as exc:
+            raise TransportError(400, f"Body is not a valid JSON array: {exc}") from None
+        lines: list[Line] = [
+            (n, item if isinstance(item, dict) else InvalidRecord("not a JSON object"))
+            for n, item in enumerate(items, start=1)
+        ]
+    else:
+        lines = list(read_jsonl(io.BytesIO(body)))
+        if lines and all(_unreadable(raw) for _, raw in lines):
+            raise TransportError(400, "Body is neither NDJSON nor a JSON array of events")
+    if len(lines) > max_lines:
+        raise TransportError(
+            413, f"Batch of {len(lines)} events over the server's limit of {max_lines}"
+        )
+    return lines
+
+
+def _unreadable(raw: object) -> bool:
+    return isinstance(raw, InvalidRecord) and str(raw).startswith("not valid JSON")
