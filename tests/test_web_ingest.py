@@ -186,7 +186,7 @@ def test_concurrent_pushes_and_queries_see_every_acknowledged_push(
 
     def pusher(port: int, w: int) -> None:
         events = list(_calls(w, 60))
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as http:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
             for start in range(0, len(events), 30):
                 answer = http.post(
                     "/events",
@@ -202,16 +202,22 @@ def test_concurrent_pushes_and_queries_see_every_acknowledged_push(
                     failures.append(f"writer {w}: {acknowledged[w]} acknowledged, {seen} seen")
 
     def reader(port: int) -> None:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as http:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
             for _ in range(20):
                 before = sum(acknowledged.values())
                 seen = _answered(http, owner, None)
                 if seen < before:
                     failures.append(f"reader: {before} acknowledged before, {seen} seen")
 
+    def recorded(work: Any, *args: Any) -> None:
+        try:
+            work(*args)
+        except Exception as exc:  # a dead thread must fail the test, not vanish
+            failures.append(f"{work.__name__}: {exc!r}")
+
     with running_server(app) as port:
-        threads = [threading.Thread(target=pusher, args=(port, w)) for w in range(4)]
-        threads += [threading.Thread(target=reader, args=(port,)) for _ in range(4)]
+        threads = [threading.Thread(target=recorded, args=(pusher, port, w)) for w in range(4)]
+        threads += [threading.Thread(target=recorded, args=(reader, port)) for _ in range(4)]
         for thread in threads:
             thread.start()
         for thread in threads:

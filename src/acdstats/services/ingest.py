@@ -8,6 +8,7 @@ from itertools import islice
 from typing import Any
 
 from acdstats.domain.events import Event, InvalidRecord, OfferRecord, parse_record
+from acdstats.storage import rollups
 from acdstats.storage.db import Database
 from acdstats.storage.derive import (
     rederive_requests,
@@ -98,6 +99,7 @@ def ingest_batch(
         orphans = rederive_requests(cur, account_id, requests)
         statuses = [e for e in result.stored if e.type == "status"]
         refresh_acw(cur, account_id, status_scope(cur, account_id, statuses))
+        rollups.refresh(cur, account_id)
     for pos in result.conflicts:
         event = events[pos]
         report.rejected.append(

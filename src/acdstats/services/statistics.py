@@ -11,7 +11,8 @@ from acdstats import errors
 from acdstats.domain.metrics import Item
 from acdstats.domain.query import StatisticsQuery, parse_operator_statistics
 from acdstats.errors import ApiError
-from acdstats.storage.statistics_sql import BUCKETS, SAMPLES, fetch_operator_statistics
+from acdstats.storage.rollups import SAMPLES
+from acdstats.storage.statistics_sql import BUCKETS, fetch_operator_statistics
 
 DEFAULT_MAX_RECORDS = 1_000_000
 _ZERO = {"min": 0, "avg": 0, "max": 0, "count": 0, "sum": 0}
@@ -24,10 +25,11 @@ def get_operator_statistics(
     max_records: int = DEFAULT_MAX_RECORDS,
     user_id_as_string: bool = False,
     now_ms: int | None = None,
+    use_rollups: bool = True,
 ) -> list[dict[str, Any]]:
     """The `result` of GetACDOperatorStatistics for one account."""
     query = parse_operator_statistics(params, now_ms)
-    rows = fetch_operator_statistics(cur, account_id, query, max_records)
+    rows = fetch_operator_statistics(cur, account_id, query, max_records, use_rollups)
     if len(rows) > max_records:
         raise ApiError(
             errors.ANSWER_TOO_LARGE,

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 import duckdb
 
 from acdstats.domain.events import Event, OfferRecord
+from acdstats.storage import rollups
 from acdstats.storage.bulk import int64, registered
 from acdstats.storage.offer_derivation import derive_offers
 
@@ -27,13 +28,16 @@ def rederive_requests(
     if not dirty:
         return set()
     params = {"account": account_id}
+    in_dirty = "o.source = 'e' AND o.request_id IN (SELECT request_id FROM dirty)"
     with registered(cur, "dirty", {"request_id": dirty}):
+        rollups.mark(cur, in_dirty, params)
         cur.execute(
             "DELETE FROM offers WHERE account_id = $account AND source = 'e' "
             "AND request_id IN (SELECT request_id FROM dirty)",
             params,
         )
         orphans = derive_offers(cur, account_id, "e.request_id IN (SELECT request_id FROM dirty)")
+        rollups.mark(cur, in_dirty, params)
         ended = cur.execute(
             "SELECT user_id, min(epoch_ms(ended_at)), max(epoch_ms(ended_at)) FROM offers "
             "WHERE account_id = $account AND source = 'e' AND ended_at IS NOT NULL "
@@ -93,6 +97,7 @@ def refresh_acw(
     """
     if scope is not None and not scope:
         return
+    everything = scope is None
     if scope is None:
         scope = [(0, _FAR_PAST, _FAR_FUTURE)]
         user_match = "true"
@@ -103,8 +108,15 @@ def refresh_acw(
         "lo": int64([s[1] for s in scope]),
         "hi": int64([s[2] for s in scope]),
     }
+    params = {"account": account_id}
     with registered(cur, "acw_scope", columns):
-        cur.execute(_ACW_SQL.format(user_match=user_match), {"account": account_id})
+        if not everything:  # (a rebuild recomputes every rollup anyway)
+            # A superset of the offers the update changes: every call end in the scope.
+            scope_join = (
+                f"JOIN acw_scope s ON {user_match} AND epoch_ms(o.ended_at) BETWEEN s.lo AND s.hi"
+            )
+            rollups.mark(cur, "o.source = 'e'", params, joins=scope_join)
+        cur.execute(_ACW_SQL.format(user_match=user_match), params)
 
 
 _ACW_SQL = f"""
@@ -168,8 +180,14 @@ def store_offer_records(
         "ended_ms": int64([r.ended_at for r in rs]),
         "acw_ms": int64([r.acw_ended_at for r in rs]),
     }
+    in_batch = (
+        "o.source = 'r' AND EXISTS (SELECT 1 FROM batch b WHERE b.request_id = o.request_id "
+        "AND b.user_id = o.user_id AND make_timestamp_ms(b.offered_ms) = o.offered_at)"
+    )
     with registered(cur, "batch", columns):
+        rollups.mark(cur, in_batch, {"account": account_id})
         _replace_records(cur, account_id)
+        rollups.mark(cur, in_batch, {"account": account_id})
 
 
 def _replace_records(cur: duckdb.DuckDBPyConnection, account_id: int) -> None:
@@ -226,3 +244,4 @@ def rebuild(cur: duckdb.DuckDBPyConnection, account_id: int, chunks: int = 16) -
     for chunk in range(chunks):  # in slices of requests, to bound memory
         derive_offers(cur, account_id, f"hash(e.request_id) % {chunks} = {chunk}")
     refresh_acw(cur, account_id, None)
+    rollups.rebuild(cur, account_id)

@@ -83,6 +83,22 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (account_id, kind, name)
     );
     """,
+    # 2: rollups, an optimisation over offers (never a second truth): per operator, queue
+    # and hour or day, mergeable count/sum/min/max of each sample and the unanswered count.
+    """
+    CREATE TABLE rollup_hour (
+        account_id BIGINT NOT NULL,
+        user_id BIGINT NOT NULL,
+        queue_id BIGINT,
+        bucket TIMESTAMP NOT NULL,
+        sa_count BIGINT NOT NULL, sa_sum BIGINT NOT NULL, sa_min INTEGER, sa_max INTEGER,
+        tt_count BIGINT NOT NULL, tt_sum BIGINT NOT NULL, tt_min INTEGER, tt_max INTEGER,
+        acw_count BIGINT NOT NULL, acw_sum BIGINT NOT NULL, acw_min INTEGER, acw_max INTEGER,
+        ht_count BIGINT NOT NULL, ht_sum BIGINT NOT NULL, ht_min INTEGER, ht_max INTEGER,
+        uac BIGINT NOT NULL
+    );
+    CREATE TABLE rollup_day AS SELECT * FROM rollup_hour;
+    """,
 ]
 
 

@@ -1,5 +1,9 @@
-"""The one SQL statement behind GetACDOperatorStatistics: a GROUP BY over derived offers.
+"""The one SQL statement behind GetACDOperatorStatistics.
 
+The window is cut into parts: whole days from the daily rollup (when no hour buckets are
+asked for), whole hours from the hourly rollup, and the ragged edges from offers. Each part
+is aggregated per (operator, bucket) and the parts are merged (count/sum add, min/max
+compare), so the answer equals a GROUP BY over offers alone (`use_rollups=False`).
 Kept apart from the shaping so that another engine only needs another version of this file.
 """
 
@@ -10,53 +14,98 @@ from typing import Any
 import duckdb
 
 from acdstats.domain.query import StatisticsQuery
+from acdstats.storage.rollups import FROM_OFFERS, MERGED, SAMPLES
 
-# Bucket columns per aggregation: SQL expression over offered_at, and the output names.
+HOUR_MS = 3_600_000
+DAY_MS = 24 * HOUR_MS
+
+# Bucket columns per aggregation: SQL over a time column {t}, and the output names.
 BUCKETS: dict[str, list[tuple[str, str]]] = {
-    "day": [("strftime(offered_at, '%Y-%m-%d')", "date")],
-    "hour": [("strftime(offered_at, '%Y-%m-%d')", "date"), ("hour(offered_at)", "hour")],
-    "hour_of_day": [("hour(offered_at)", "hour")],
+    "day": [("strftime({t}, '%Y-%m-%d')", "date")],
+    "hour": [("strftime({t}, '%Y-%m-%d')", "date"), ("hour({t})", "hour")],
+    "hour_of_day": [("hour({t})", "hour")],
     "none": [],
 }
-SAMPLES = ("sa", "tt", "acw", "ht")
+# Where each kind of part comes from: table, its time column, its aggregate columns.
+_SOURCES = {
+    "offers": ("offers", "offered_at", FROM_OFFERS),
+    "hours": ("rollup_hour", "bucket", MERGED),
+    "days": ("rollup_day", "bucket", MERGED),
+}
 
 
-def operator_statistics_sql(query: StatisticsQuery) -> tuple[str, dict[str, Any]]:
+def plan(from_ms: int, to_ms: int, aggregation: str) -> list[tuple[str, int, int]]:
+    """[(source, lo_ms, hi_ms)]: non-overlapping parts that cover [from_ms, to_ms)."""
+    first_hour, last_hour = -(-from_ms // HOUR_MS) * HOUR_MS, to_ms // HOUR_MS * HOUR_MS
+    if first_hour >= last_hour:
+        return [("offers", from_ms, to_ms)]
+    parts = [("offers", from_ms, first_hour), ("offers", last_hour, to_ms)]
+    first_day, last_day = -(-from_ms // DAY_MS) * DAY_MS, to_ms // DAY_MS * DAY_MS
+    if aggregation in ("day", "none") and first_day < last_day:
+        parts += [
+            ("hours", first_hour, first_day),
+            ("days", first_day, last_day),
+            ("hours", last_day, last_hour),
+        ]
+    else:
+        parts.append(("hours", first_hour, last_hour))
+    return [(source, lo, hi) for source, lo, hi in parts if lo < hi]
+
+
+def operator_statistics_sql(
+    query: StatisticsQuery, use_rollups: bool = True
+) -> tuple[str, dict[str, Any]]:
     """SQL whose rows are (user_id, *bucket, count/sum/min/max per sample..., uac)."""
-    buckets = [expr for expr, _ in BUCKETS[query.aggregation]]
-    aggregates = []
-    for sample in SAMPLES:
-        aggregates += [f"count({sample})", f"sum({sample})", f"min({sample})", f"max({sample})"]
-    aggregates.append("count(*) - count(sa)")
-    where = [
-        "account_id = $account",
-        "offered_at >= make_timestamp_ms($from_ms)",
-        "offered_at < make_timestamp_ms($to_ms)",
-    ]
-    params: dict[str, Any] = {"from_ms": query.from_ms, "to_ms": query.to_ms}
+    params: dict[str, Any] = {}
+    filters = []
     if query.user_ids is not None:
-        where.append("user_id IN (SELECT unnest($users))")
+        filters.append("user_id IN (SELECT unnest($users))")
         params["users"] = list(query.user_ids)
     if query.queue_ids is not None:
-        where.append("queue_id IN (SELECT unnest($queues))")
+        filters.append("queue_id IN (SELECT unnest($queues))")
         params["queues"] = list(query.queue_ids)
-    keys = ["user_id", *buckets]
-    positions = list(range(1, len(keys) + 1))
-    if query.group == "aggregation":
-        order = positions[1:] + positions[:1]
-    else:
-        order = positions
+    parts = (
+        plan(query.from_ms, query.to_ms, query.aggregation)
+        if use_rollups
+        else [("offers", query.from_ms, query.to_ms)]
+    )
+    selects = []
+    for n, (source, lo, hi) in enumerate(parts):
+        table, column, aggregates = _SOURCES[source]
+        buckets = [expr.format(t=column) for expr, _ in BUCKETS[query.aggregation]]
+        where = [
+            "account_id = $account",
+            f"{column} >= make_timestamp_ms($lo{n})",
+            f"{column} < make_timestamp_ms($hi{n})",
+            *filters,
+        ]
+        params[f"lo{n}"], params[f"hi{n}"] = lo, hi
+        keys = ", ".join(["user_id", *(f"{b} AS b{i}" for i, b in enumerate(buckets))])
+        selects.append(
+            f"SELECT {keys}, {aggregates} FROM {table} WHERE {' AND '.join(where)} GROUP BY ALL"
+        )
+    n_keys = 1 + len(BUCKETS[query.aggregation])
+    outer_keys = ["user_id", *(f"b{i}" for i in range(n_keys - 1))]
+    positions = list(range(1, n_keys + 1))
+    order = positions[1:] + positions[:1] if query.group == "aggregation" else positions
+    columns = ", ".join(f"{s}_count, {s}_sum, {s}_min, {s}_max" for s in SAMPLES)
     sql = (
-        f"SELECT {', '.join(keys + aggregates)} FROM offers WHERE {' AND '.join(where)} "
-        f"GROUP BY {', '.join(map(str, positions))} ORDER BY {', '.join(map(str, order))}"
+        f"SELECT {', '.join(outer_keys)}, {columns}, uac FROM ("
+        f"SELECT {', '.join(outer_keys)}, {MERGED} FROM ({' UNION ALL '.join(selects)}) "
+        f"GROUP BY {', '.join(map(str, positions))}"
+        f") ORDER BY {', '.join(map(str, order))}"
     )
     return sql, params
 
 
 def fetch_operator_statistics(
-    cur: duckdb.DuckDBPyConnection, account_id: int, query: StatisticsQuery, limit: int
+    cur: duckdb.DuckDBPyConnection,
+    account_id: int,
+    query: StatisticsQuery,
+    limit: int,
+    use_rollups: bool = True,
 ) -> list[tuple[Any, ...]]:
     """The grouped rows, at most limit + 1 of them (one more tells the caller it is over)."""
-    sql, params = operator_statistics_sql(query)
+    sql, params = operator_statistics_sql(query, use_rollups)
     params["account"] = account_id
     return cur.execute(f"{sql} LIMIT {int(limit) + 1}", params).fetchall()

@@ -1,0 +1,130 @@
+"""Rollups: offers pre-aggregated per (operator, queue, hour) and per (operator, queue, day).
+
+They are an optimisation, never a second truth: every change to offers marks the hours it
+touches, and `refresh` recomputes exactly those hours (and their days) from offers before
+the write transaction commits. min/max/sum/count merge, so any hour- or day-aligned part of
+a window can be answered from them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+
+SAMPLES = ("sa", "tt", "acw", "ht")
+
+# The rollup columns computed from offers, and the same columns merged from rollups.
+FROM_OFFERS = (
+    ", ".join(
+        f"count({s}) AS {s}_count, coalesce(sum({s}), 0) AS {s}_sum, "
+        f"min({s}) AS {s}_min, max({s}) AS {s}_max"
+        for s in SAMPLES
+    )
+    + ", count(*) - count(sa) AS uac"
+)
+MERGED = (
+    ", ".join(
+        f"sum({s}_count) AS {s}_count, sum({s}_sum) AS {s}_sum, "
+        f"min({s}_min) AS {s}_min, max({s}_max) AS {s}_max"
+        for s in SAMPLES
+    )
+    + ", sum(uac) AS uac"
+)
+
+_KEY_MATCH = (
+    "r.user_id = t.user_id AND r.queue_id IS NOT DISTINCT FROM t.queue_id AND r.bucket = t.bucket"
+)
+
+
+def mark(
+    cur: duckdb.DuckDBPyConnection, where: str, params: dict[str, Any], joins: str = ""
+) -> None:
+    """Remember the hours of the offers `o` that match (call before and after changing them)."""
+    cur.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS touched_hours "
+        "(user_id BIGINT, queue_id BIGINT, bucket TIMESTAMP)"
+    )
+    cur.execute(
+        f"INSERT INTO touched_hours SELECT DISTINCT o.user_id, o.queue_id, "
+        f"date_trunc('hour', o.offered_at) FROM offers o {joins} "
+        f"WHERE o.account_id = $account AND {where}",
+        params,
+    )
+
+
+def refresh(cur: duckdb.DuckDBPyConnection, account_id: int) -> None:
+    """Recompute the marked hours and their days from offers."""
+    exists = cur.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'touched_hours' AND temporary"
+    ).fetchall()[0][0]
+    if not exists:
+        return
+    params = {"account": account_id}
+    cur.execute("CREATE OR REPLACE TEMP TABLE touched AS SELECT DISTINCT * FROM touched_hours")
+    cur.execute("DROP TABLE touched_hours")
+    cur.execute(
+        f"DELETE FROM rollup_hour r USING touched t WHERE r.account_id = $account AND {_KEY_MATCH}",
+        params,
+    )
+    cur.execute(
+        f"""
+        INSERT INTO rollup_hour
+        SELECT $account, o.user_id, o.queue_id, date_trunc('hour', o.offered_at) AS bucket,
+            {FROM_OFFERS}
+        FROM offers o SEMI JOIN touched t ON o.user_id = t.user_id
+            AND o.queue_id IS NOT DISTINCT FROM t.queue_id
+            AND date_trunc('hour', o.offered_at) = t.bucket
+        WHERE o.account_id = $account
+          AND o.offered_at >= (SELECT min(bucket) FROM touched)
+          AND o.offered_at < (SELECT max(bucket) FROM touched) + INTERVAL 1 HOUR
+        GROUP BY ALL
+        """,
+        params,
+    )
+    cur.execute(
+        "CREATE OR REPLACE TEMP TABLE touched AS SELECT DISTINCT user_id, queue_id, "
+        "date_trunc('day', bucket) AS bucket FROM touched"
+    )
+    cur.execute(
+        f"DELETE FROM rollup_day r USING touched t WHERE r.account_id = $account AND {_KEY_MATCH}",
+        params,
+    )
+    cur.execute(
+        f"""
+        INSERT INTO rollup_day
+        SELECT $account, r.user_id, r.queue_id, date_trunc('day', r.bucket) AS day, {MERGED}
+        FROM rollup_hour r SEMI JOIN touched t ON r.user_id = t.user_id
+            AND r.queue_id IS NOT DISTINCT FROM t.queue_id
+            AND date_trunc('day', r.bucket) = t.bucket
+        WHERE r.account_id = $account
+          AND r.bucket >= (SELECT min(bucket) FROM touched)
+          AND r.bucket < (SELECT max(bucket) FROM touched) + INTERVAL 1 DAY
+        GROUP BY ALL
+        """,
+        params,
+    )
+    cur.execute("DROP TABLE touched")
+
+
+def rebuild(cur: duckdb.DuckDBPyConnection, account_id: int) -> None:
+    """Recompute every rollup of the account from its offers."""
+    params = {"account": account_id}
+    for table in ("rollup_hour", "rollup_day"):
+        cur.execute(f"DELETE FROM {table} WHERE account_id = $account", params)
+    cur.execute(
+        f"""
+        INSERT INTO rollup_hour
+        SELECT $account, user_id, queue_id, date_trunc('hour', offered_at), {FROM_OFFERS}
+        FROM offers WHERE account_id = $account GROUP BY ALL
+        """,
+        params,
+    )
+    cur.execute(
+        f"""
+        INSERT INTO rollup_day
+        SELECT $account, user_id, queue_id, date_trunc('day', bucket), {MERGED}
+        FROM rollup_hour WHERE account_id = $account GROUP BY ALL
+        """,
+        params,
+    )

@@ -1,0 +1,134 @@
+"""The rollup path answers exactly what a GROUP BY over offers alone answers."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from acdstats.services.ingest import ingest
+from acdstats.services.statistics import get_operator_statistics
+from acdstats.storage.db import Database
+from acdstats.storage.derive import rebuild
+from acdstats.storage.statistics_sql import plan
+from tests.webkit import seed_events
+
+USERS = (3, 7, 8, 11)
+ORIGIN = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    """Seeded calls over several days, arriving shuffled in batches, some of them late."""
+    db = Database(Path(tmp_path_factory.mktemp("rollups")) / "r.duckdb")
+    events = seed_events(5, USERS, queues=(5, 6), calls=300)
+    events += [
+        {k: v for k, v in e.items() if k != "queue_id"} | {"request_id": "n" + str(i)}
+        for i, e in enumerate(events[:40])
+        if e["type"] == "offered"
+    ]  # no queue
+    random.Random(5).shuffle(events)
+    for start in range(0, len(events), 97):
+        ingest(db, 1, enumerate(events[start : start + 97], 1))
+    yield db
+    db.close()
+
+
+def stamp(offset_ms: int) -> str:
+    return (ORIGIN + timedelta(milliseconds=offset_ms)).strftime("%Y-%m-%d %H:%M:%S")
+
+
+windows = st.tuples(
+    st.integers(0, 5 * 86_400).map(lambda s: s * 1000),
+    st.sampled_from(
+        [1, 59, 3600, 3599, 3601, 7200, 86_400, 86_399, 86_401, 2 * 86_400 + 61, 5 * 86_400]
+    ),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    window=windows,
+    aggregation=st.sampled_from(["day", "hour", "hour_of_day", "none"]),
+    group=st.sampled_from(["user", "aggregation"]),
+    users=st.sampled_from(["all", "3", "7;8", "8;11;99"]),
+    queues=st.sampled_from([None, "5", "6", "5;6", "77"]),
+    align=st.sampled_from(["second", "hour", "day"]),
+)
+def test_rollups_equal_raw_offers(
+    loaded: Database,
+    window: tuple[int, int],
+    aggregation: str,
+    group: str,
+    users: str,
+    queues: str | None,
+    align: str,
+) -> None:
+    start, length = window
+    unit = {"second": 1000, "hour": 3_600_000, "day": 86_400_000}[align]
+    start = start // unit * unit
+    params = {
+        "from_date": stamp(start),
+        "to_date": stamp(start + length * 1000),
+        "user_id": users,
+        "aggregation": aggregation,
+        "group": group,
+    }
+    if queues is not None:
+        params["acd_queue_id"] = queues
+    cur = loaded.reader()
+    fast = get_operator_statistics(cur, 1, params)
+    assert fast == get_operator_statistics(cur, 1, params, use_rollups=False)
+
+
+def test_the_year_query_uses_rollups_and_equals_raw_after_rebuild(loaded: Database) -> None:
+    params = {
+        "from_date": "2026-01-01 00:00:00",
+        "to_date": "2027-01-01 00:00:00",
+        "user_id": "all",
+    }
+    before = get_operator_statistics(loaded.reader(), 1, params)
+    assert before and before == get_operator_statistics(
+        loaded.reader(), 1, params, use_rollups=False
+    )
+    with loaded.writer() as cur:
+        rebuild(cur, 1)
+    assert get_operator_statistics(loaded.reader(), 1, params) == before
+
+
+@pytest.mark.parametrize(
+    "from_ms, to_ms, aggregation, parts",
+    [
+        (0, 1000, "none", [("offers", 0, 1000)]),
+        (
+            500,
+            7_200_500,
+            "hour",
+            [
+                ("offers", 500, 3_600_000),
+                ("offers", 7_200_000, 7_200_500),
+                ("hours", 3_600_000, 7_200_000),
+            ],
+        ),
+        (
+            3_600_000,
+            2 * 86_400_000 + 1,
+            "day",
+            [
+                ("offers", 2 * 86_400_000, 2 * 86_400_000 + 1),
+                ("hours", 3_600_000, 86_400_000),
+                ("days", 86_400_000, 2 * 86_400_000),
+            ],
+        ),
+        (0, 2 * 86_400_000, "hour_of_day", [("hours", 0, 2 * 86_400_000)]),
+    ],
+)
+def test_plan_cuts_the_window(
+    from_ms: int, to_ms: int, aggregation: str, parts: list[tuple[str, int, int]]
+) -> None:
+    assert plan(from_ms, to_ms, aggregation) == parts
