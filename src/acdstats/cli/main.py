@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from acdstats.cli import accounts, data, names, server, simulate
+from acdstats.cli import accounts, data, demo, names, server, simulate
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -13,6 +13,6 @@ def main() -> None:
     """acdstats: contact-center operator statistics over the Voximplant Management API."""
 
 
-for module in (data, accounts, server, names, simulate):
+for module in (data, accounts, server, demo, names, simulate):
     for command in module.COMMANDS:
         main.add_command(command)
