@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from acdstats.services import keys  # noqa: E402
 from acdstats.services.ingest import ingest  # noqa: E402
+from acdstats.services.methods import METHODS, CallContext, call  # noqa: E402
 from acdstats.storage.db import Database  # noqa: E402
 from tests.authkit import token  # noqa: E402
 from tests.tls import make_tls  # noqa: E402
@@ -60,16 +61,32 @@ def percentile(samples: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def sequential(url: str, ctx: ssl.SSLContext, auth: str, n: int) -> list[float]:
+def sequential(
+    url: str, ctx: ssl.SSLContext, auth: str, n: int, query: dict[str, str] = QUERY
+) -> list[float]:
     samples = []
     with httpx.Client(verify=ctx) as client:
         for i in range(n + 20):
             start = time.perf_counter()
-            answer = client.post(url, data=QUERY, headers={"Authorization": auth})
+            answer = client.post(url, data=query, headers={"Authorization": auth})
             elapsed = time.perf_counter() - start
             assert "result" in answer.json(), answer.text
             if i >= 20:  # warm-up excluded
                 samples.append(elapsed)
+    return samples
+
+
+def direct(db_path: str, account_id: int, n: int) -> list[float]:
+    """The statistics call in process, without the server (run after the server stopped)."""
+    db = Database(db_path, read_only=True)
+    ctx = CallContext(db, account_id)
+    samples = []
+    for i in range(n + 20):
+        start = time.perf_counter()
+        call(METHODS["GetACDOperatorStatistics"], ctx, QUERY)
+        if i >= 20:
+            samples.append(time.perf_counter() - start)
+    db.close()
     return samples
 
 
@@ -86,7 +103,14 @@ def official(credentials_path: Path, port: int, ca: Path, n: int) -> list[float]
     return samples
 
 
-async def concurrent(url: str, ctx: ssl.SSLContext, auth: str, clients: int, seconds: float) -> int:
+async def concurrent(
+    url: str,
+    ctx: ssl.SSLContext,
+    auth: str,
+    clients: int,
+    seconds: float,
+    query: dict[str, str] = QUERY,
+) -> int:
     done = 0
     stop = time.perf_counter() + seconds
 
@@ -94,7 +118,7 @@ async def concurrent(url: str, ctx: ssl.SSLContext, auth: str, clients: int, sec
         nonlocal done
         async with httpx.AsyncClient(verify=ctx) as client:
             while time.perf_counter() < stop:
-                answer = await client.post(url, data=QUERY, headers={"Authorization": auth})
+                answer = await client.post(url, data=query, headers={"Authorization": auth})
                 assert "result" in answer.json(), answer.text
                 done += 1
 
@@ -135,11 +159,16 @@ def main() -> None:
                     time.sleep(0.05)
             auth = "Bearer " + token(credentials, ttl=3600)
             keep_alive = sequential(url, ctx, auth, args.requests)
+            # The same path with a method that reads nothing: the server's own share.
+            roles_url = url.replace("GetACDOperatorStatistics", "GetRoles")
+            trivial = sequential(roles_url, ctx, auth, args.requests, {})
             per_call = official(credentials_path, port, tls.ca_cert, max(50, args.requests // 5))
             count = asyncio.run(concurrent(url, ctx, auth, 16, args.seconds))
+            count_roles = asyncio.run(concurrent(roles_url, ctx, auth, 16, args.seconds, {}))
         finally:
             server.terminate()
             server.wait(timeout=10)
+        in_process = direct(db_path, int(str(credentials["account_id"])), args.requests)
     ms = 1000.0
     print(f"small query over TLS ({os.cpu_count()} cores, client and server on one machine)")
     print(f"{'measure':<58}{'value':>12}")
@@ -147,9 +176,15 @@ def main() -> None:
           f"{statistics.median(keep_alive) * ms:>12.2f}")  # fmt: skip
     print(f"{'p90 latency, keep-alive client (ms)':<58}{percentile(keep_alive, 0.9) * ms:>12.2f}")
     print(f"{'p99 latency, keep-alive client (ms)':<58}{percentile(keep_alive, 0.99) * ms:>12.2f}")
+    print(f"{'p50 latency, GetRoles (no query), keep-alive (ms)':<58}"
+          f"{statistics.median(trivial) * ms:>12.2f}")  # fmt: skip
+    print(f"{'p50 of the statistics call in process, no HTTP (ms)':<58}"
+          f"{statistics.median(in_process) * ms:>12.2f}")  # fmt: skip
     print(f"{'p50 latency, official client: new TLS + new JWT (ms)':<58}"
           f"{statistics.median(per_call) * ms:>12.2f}")  # fmt: skip
     print(f"{'requests/s, 16 concurrent keep-alive clients':<58}{count / args.seconds:>12.1f}")
+    print(f"{'requests/s, 16 concurrent clients, GetRoles (no query)':<58}"
+          f"{count_roles / args.seconds:>12.1f}")  # fmt: skip
 
 
 if __name__ == "__main__":
