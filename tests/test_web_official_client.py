@@ -174,3 +174,44 @@ def test_key_management_through_the_client(
     with pytest.raises(VoximplantException) as info:
         fresh.get_acd_operator_statistics(FROM, "all", to_date=TO)
     assert info.value.code == 100
+
+
+def test_client_gets_exactly_the_cli_query_answer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`acdstats query` first (database closed), then the official client against the server."""
+    db_path = str(tmp_path / "q.duckdb")
+    runner = CliRunner()
+    assert runner.invoke(main, ["account", "create", "--db", db_path, "--name", "A"]).exit_code == 0
+    cred = tmp_path / "credentials.json"
+    made = runner.invoke(
+        main,
+        ["key", "create", "--db", db_path, "--account-id", "1", "--role", "User manager"]
+        + ["--out", str(cred)],
+    )
+    assert made.exit_code == 0, made.output
+    db = Database(db_path)
+    seed(db, 1, 11, (3, 4, 5))
+    db.close()
+    cli_answers = {}
+    for group, aggregation in SHAPES:
+        params = {**BASE, "group": group, "aggregation": aggregation}
+        out = runner.invoke(
+            main,
+            ["query", "GetACDOperatorStatistics", "--db", db_path, "--account-id", "1"]
+            + [f"{k}={v}" for k, v in params.items()],
+        )
+        assert out.exit_code == 0, out.output
+        cli_answers[group, aggregation] = json.loads(out.output)
+    tls = make_tls(tmp_path)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tls.ca_cert))
+    with running_server(create_app(Settings(db_path=db_path)), tls) as port:
+        api = VoximplantAPI(str(cred), endpoint=f"127.0.0.1:{port}")
+        for (group, aggregation), want in cli_answers.items():
+            params = {**BASE, "group": group, "aggregation": aggregation}
+            assert api._perform_request("GetACDOperatorStatistics", params) == want
+            public = api.get_acd_operator_statistics(
+                FROM, "all", to_date=TO, aggregation=aggregation, group=group
+            )
+            assert public == with_dates(want)
+            assert want["result"]
