@@ -149,8 +149,8 @@ def test_realtime_csv_export_in_local_time_equals_the_file(db: Database, tmp_pat
 
 def test_realtime_csv_read_in_the_wrong_zone_shifts_the_offers(db: Database) -> None:
     load(db, "fallover_reentry_realtime.csv", timezone="UTC")
-    # read as UTC, every time is one hour late: the last offers (c4 at 09:06:52 local
-    # 10:06:52) still fall in the day, but hour buckets move from 9 to 10
+    # the export says 10:00-10:07 Berlin time (09:00-09:07 UTC); read as UTC, every offer
+    # lands an hour late, in the 10:00 bucket instead of 09:00
     answer = call(
         find_method("GetACDOperatorStatistics"),
         CallContext(db, 1),
@@ -249,3 +249,14 @@ def test_cli_imports_both_sources_and_reports(tmp_path: Path) -> None:
     assert (
         again.output == f"{log_file}: stored 0, duplicates 28, orphaned 0, skipped 2, rejected 0\n"
     )
+
+
+def test_wrapup_reasons_from_the_environment(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ACDSTATS_QUEUE_LOG_WRAPUP", "Nacharbeit, Wrapup")
+    load(db, "storm_transfers_pauses.log")
+    got = stats(db, report="ACW")
+    agent = ids(db, "agent")
+    # 'ACW'/'acw' are no wrap-up reasons any more (DND: no after-call work); 'Wrapup' still is
+    assert got[agent["Alice"]]["ACW"] == item([])
+    assert got[agent["Bob"]]["ACW"] == item([])
+    assert got[agent["Carol"]]["ACW"] == item([40])

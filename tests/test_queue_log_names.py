@@ -75,6 +75,16 @@ def test_interface_spellings_differing_in_case_are_one_member(db: Database) -> N
     assert agent_ids(db)["Bob"] != agent_ids(db)["BOB"]
 
 
+def test_queue_spellings_differing_in_case_are_one_queue(db: Database) -> None:
+    # ENTERQUEUE carries the dialplan's Queue(SALES), CONNECT the configured [sales]
+    feed(
+        db,
+        "1772442000|c1|SALES|NONE|ENTERQUEUE||+49|1\n1772442005|c1|sales|Alice|CONNECT|5|u|3\n",
+    )
+    queues = {n.name: n.id for n in list_names(db, 1, "queue")}
+    assert queues == {"SALES": 1, "sales": 1}
+
+
 def test_agent_login_links_the_agent_id_to_its_queue_member(db: Database) -> None:
     feed(
         db,

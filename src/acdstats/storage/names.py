@@ -25,8 +25,9 @@ class NameId:
 
 
 def fold(kind: str, name: str) -> str:
-    """The matching key of a name: Asterisk compares interfaces (TECH/resource) ignoring case."""
-    return name.casefold() if kind == "agent" and "/" in name else name
+    """The matching key of a name: Asterisk finds queues and member interfaces (TECH/resource)
+    ignoring case, and logs ENTERQUEUE with the dialplan's spelling of the queue."""
+    return name.casefold() if kind == "queue" or "/" in name else name
 
 
 class NameIds:
