@@ -260,3 +260,23 @@ def test_wrapup_reasons_from_the_environment(db: Database, monkeypatch: pytest.M
     assert got[agent["Alice"]]["ACW"] == item([])
     assert got[agent["Bob"]]["ACW"] == item([])
     assert got[agent["Carol"]]["ACW"] == item([40])
+
+
+def test_leaving_one_of_several_queues_is_not_offline(db: Database, tmp_path: Path) -> None:
+    path = tmp_path / "queue_log"
+    path.write_text(
+        "1772442000|MANAGER|sales|PJSIP/7|ADDMEMBER|\n"
+        "1772442000|MANAGER|support|PJSIP/7|ADDMEMBER|\n"
+        "1772442600|MANAGER|sales|PJSIP/7|REMOVEMEMBER|\n"  # still in support
+        "1772446000|MANAGER|support|PJSIP/7|REMOVEMEMBER|\n"  # now in no queue
+        "1772446000|MANAGER|billing|PJSIP/7|REMOVEMEMBER|\n"  # static member: not in the log
+    )
+    with path.open("rb") as stream:
+        report = ingest(db, 1, read_queue_log(stream, db, 1, "UTC"))
+    assert (report.stored, report.skipped) == (2, 3)  # READY, OFFLINE; repeats and the move
+    rows = (
+        db.reader()
+        .execute("SELECT epoch(event_at)::BIGINT, status FROM status_events ORDER BY event_at")
+        .fetchall()
+    )
+    assert rows == [(1772442000, "READY"), (1772446000, "OFFLINE")]

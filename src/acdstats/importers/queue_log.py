@@ -55,9 +55,10 @@ def read_queue_log(
     wrapup = wrapup_set(wrapup_reasons)
     names = NameIds(db, account_id)
     builder = _EventBuilder(names)
+    members = _Memberships()
     lines = queue_log_lines(stream, timezone)
     while chunk := list(islice(lines, CHUNK_LINES)):
-        mapped = [_map(number, item, wrapup) for number, item in chunk]
+        mapped = [members.apply(_map(number, item, wrapup)) for number, item in chunk]
         names.resolve(*_names_of(mapped))
         for number, line, result in mapped:
             if line is not None and isinstance(result, list):
@@ -73,6 +74,31 @@ def _map(number: int, item: QueueLogLine | InvalidRecord, wrapup: frozenset[str]
         return number, item, map_line(item, wrapup)
     except InvalidRecord as exc:
         return number, None, exc
+
+
+class _Memberships:
+    """Queues each agent was added to in this file, so that leaving one of them is not OFFLINE.
+
+    Static members (queues.conf) are never logged as added: for them, and for agents added
+    before the file starts, REMOVEMEMBER stays OFFLINE.
+    """
+
+    def __init__(self) -> None:
+        self._queues: dict[str, set[str]] = {}
+
+    def apply(self, mapped: Mapped) -> Mapped:
+        number, line, result = mapped
+        if line is None or not isinstance(result, list):
+            return mapped
+        queue = line.queue.casefold()
+        if line.verb == "ADDMEMBER":
+            self._queues.setdefault(line.agent, set()).add(queue)
+        elif line.verb == "REMOVEMEMBER":
+            left = self._queues.get(line.agent, set())
+            left.discard(queue)
+            if left:
+                return number, line, None  # still a member elsewhere: no status change
+        return mapped
 
 
 def _names_of(
