@@ -180,3 +180,11 @@ def test_names_command_refuses_link_without_kind(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "--link needs --kind" in result.output
+
+
+def test_names_command_without_a_database_says_so(tmp_path: Path) -> None:
+    missing = tmp_path / "none.duckdb"
+    result = CliRunner().invoke(main, ["names", "--db", str(missing), "--account-id", "1"])
+    assert result.exit_code == 1
+    assert f"no database at {missing}" in result.output
+    assert not missing.exists()

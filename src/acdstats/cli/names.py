@@ -6,6 +6,7 @@ import click
 import orjson
 
 from acdstats.cli.options import account_option, db_option, open_db
+from acdstats.storage.db import resolve_path
 from acdstats.storage.names import KINDS, link_name, list_names
 
 
@@ -30,6 +31,8 @@ def names(
     """
     if links and kind is None:
         raise click.UsageError("--link needs --kind queue or --kind agent")
+    if not links and not resolve_path(db_path).exists():
+        raise click.ClickException(f"no database at {resolve_path(db_path)}: nothing imported yet")
     db = open_db(db_path, read_only=not links)
     try:
         for pair in links:
