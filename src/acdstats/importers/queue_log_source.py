@@ -123,8 +123,15 @@ def _realtime_rows(reader: Any, zone_name: str) -> Iterator[ParsedLine]:
 
 
 def _line(at: int, fields: list[str], data: list[str]) -> QueueLogLine:
-    callid, queue, agent, verb = (f.strip() for f in fields)
-    return QueueLogLine(at, callid, queue, agent, verb.upper(), tuple(d.strip() for d in data))
+    callid, queue, agent, verb = fields
+    return QueueLogLine(
+        at,
+        callid.strip(),
+        queue.strip(),
+        agent.strip(),
+        verb.strip().upper(),
+        tuple([d.strip() for d in data]),
+    )
 
 
 def epoch_ms(text: str) -> int | None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from acdstats.domain.events import InvalidRecord
 
@@ -49,8 +49,7 @@ _NOBODY = ("", "NONE")
 _MAX_SECONDS = 7 * 24 * 3600
 
 
-@dataclass(frozen=True, slots=True)
-class QueueLogLine:
+class QueueLogLine(NamedTuple):
     """One queue_log line, whatever its source (file or realtime table export)."""
 
     at: int  # UTC epoch milliseconds
@@ -73,8 +72,7 @@ class QueueLogLine:
         return "|".join([str(self.at), self.callid, self.queue, self.agent, self.verb, *data])
 
 
-@dataclass(frozen=True, slots=True)
-class Proto:
+class Proto(NamedTuple):
     """An event before names become ids: `agent` and `queue` are still names."""
 
     type: str
