@@ -13,6 +13,11 @@ from acdstats.storage.db import Database
 
 FORMATS = ("auto", "events", "offers", "queue_log")
 _QUEUE_LOG_LINE = re.compile(rb"^\d{9,}(\.\d+)?\|")
+# The realtime queue_log table exported as CSV: its header names these columns.
+_REALTIME_HEADER = re.compile(
+    rb"^(?=[^\n]*\btime\b)(?=[^\n]*\bcallid\b)(?=[^\n]*\bqueuename\b)(?=[^\n]*\bevent\b)",
+    re.IGNORECASE,
+)
 
 
 def open_reader(
@@ -21,7 +26,7 @@ def open_reader(
     """Lines of the file as dicts; `events`/`offers` restrict what the lines may be."""
     head = stream.peek(4096) if hasattr(stream, "peek") else b""
     first = head.lstrip()[:1]
-    if fmt == "queue_log" or (fmt == "auto" and _QUEUE_LOG_LINE.match(head.lstrip())):
+    if fmt == "queue_log" or (fmt == "auto" and _is_queue_log(head.lstrip())):
         from acdstats.importers.queue_log import read_queue_log
 
         queue_log_lines: Iterator[Line] = read_queue_log(stream, db, account_id, timezone)
@@ -32,6 +37,10 @@ def open_reader(
     if fmt == "offers":
         return _offers(lines)
     return lines
+
+
+def _is_queue_log(head: bytes) -> bool:
+    return bool(_QUEUE_LOG_LINE.match(head) or _REALTIME_HEADER.match(head))
 
 
 def _only(lines: Iterator[Line], allowed: Any, reason: str) -> Iterator[Line]:
