@@ -236,7 +236,10 @@ def test_an_internal_error_is_a_json_500_without_secrets(
 def test_openapi_document_lists_the_methods(client: TestClient) -> None:
     document = body_of(client.get("/openapi.json"))
     assert document["openapi"].startswith("3.")
-    assert set(document["paths"]) == {f"/platform_api/{name}" for name in METHODS}
+    assert set(document["paths"]) == {f"/platform_api/{name}" for name in METHODS} | {"/events"}
+    assert set(document["paths"]["/events"]["post"]["responses"]) == {
+        "200", "400", "401", "403", "413", "429", "503"
+    }  # fmt: skip
     get = document["paths"]["/platform_api/" + STATS]["get"]
     assert [p["name"] for p in get["parameters"]] == [
         "from_date", "to_date", "user_id", "acd_queue_id", "abbreviation", "report",

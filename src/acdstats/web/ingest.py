@@ -33,6 +33,62 @@ WRITE_WAIT_S = 30.0
 _STATUS_OF_CODE = {errors.ROLE_NOT_ALLOWED: 403, errors.RATE_LIMITED: 429}
 
 
+_REPORT = {
+    "type": "object",
+    "properties": {
+        "result": {
+            "type": "object",
+            "required": ["stored", "duplicates", "orphaned", "rejected"],
+            "properties": {
+                "stored": {"type": "integer"},
+                "duplicates": {"type": "integer"},
+                "orphaned": {"type": "integer"},
+                "rejected": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {"line": {"type": "integer"}, "reason": {"type": "string"}},
+                    },
+                },
+            },
+        }
+    },
+}
+_ERROR = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+# The OpenAPI description of this route (web.openapi publishes it).
+OPENAPI_PATH = {
+    "post": {
+        "operationId": "PostEvents",
+        "summary": "Ingest a batch of ACD events (roles: Admin, Developer, Owner)",
+        "security": [{"bearerJWT": []}],
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/x-ndjson": {"schema": {"type": "string"}},
+                "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+            },
+        },
+        "responses": {
+            "200": {
+                "description": "The batch was processed; stored lines are on disk",
+                "content": {"application/json": {"schema": _REPORT}},
+            },
+            **{
+                str(status): {"description": text, **_ERROR}
+                for status, text in [
+                    (400, "Body is not NDJSON or a JSON array"),
+                    (401, "Token refused (codes 100, 447, 454, 455, 456)"),
+                    (403, "Role not allowed (code 104)"),
+                    (413, "Body or batch over the configured limit"),
+                    (429, "Rate limit (code 340)"),
+                    (503, "Cannot take writes now; nothing of the batch was stored"),
+                ]
+            },
+        },
+    }
+}
+
+
 def routes(state: ServerState) -> list[BaseRoute]:
     async def endpoint(request: Request) -> Response:
         authorization = request.headers.get("authorization")

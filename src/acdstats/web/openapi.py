@@ -11,6 +11,7 @@ from starlette.routing import BaseRoute, Route
 import acdstats
 from acdstats.services.key_methods import PARAMETERS as KEY_PARAMETERS
 from acdstats.services.methods import METHODS
+from acdstats.web import ingest
 from acdstats.web.responses import json_response
 from acdstats.web.state import ServerState
 
@@ -87,6 +88,7 @@ def document() -> dict[str, Any]:
                 },
             },
         }
+    paths["/events"] = ingest.OPENAPI_PATH
     return {
         "openapi": "3.0.3",
         "info": {
