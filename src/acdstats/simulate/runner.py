@@ -89,7 +89,11 @@ def _no_gc() -> Iterator[None]:
 def simulate_days(
     config: SimulationConfig, workers: int = 1, jsonl: bool = False
 ) -> Iterator[DayResult]:
-    """Every day of the config in order; jsonl=True renders each day in its worker."""
+    """Every day of the config in order; jsonl=True renders each day in its worker.
+
+    workers > 1 spawns processes, which re-import the caller's main module: a script that
+    uses them must start under `if __name__ == "__main__":` (the CLI does).
+    """
     if workers <= 1 or config.days == 1:
         for day in range(config.days):
             yield run_day(config, day, jsonl)
