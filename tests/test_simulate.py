@@ -11,6 +11,8 @@ from typing import Any
 
 import orjson
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from acdstats.domain.events import Event, parse_record
 from acdstats.simulate import SimulationConfig, simulate, simulate_days
@@ -100,8 +102,14 @@ def test_events_parse_and_come_in_time_order(name: str) -> None:
 
 @pytest.mark.parametrize("name", CONFIGS)
 def test_every_request_ends_exactly_one_way(name: str) -> None:
+    ways = check_endings(events_of(name))
+    assert all(ways[t] > 0 for t in END_TYPES), ways
+
+
+def check_endings(events: list[Event]) -> Counter[str]:
+    """Each request: enqueued first, then exactly one end, last; every offer closed."""
     ways: Counter[str] = Counter()
-    for rid, j in journeys(events_of(name)).items():
+    for rid, j in journeys(events).items():
         types = [e.type for e in j.events]
         assert types[0] == "enqueued" and types.count("enqueued") == 1, rid
         ends = [t for t in types if t in END_TYPES]
@@ -115,14 +123,17 @@ def test_every_request_ends_exactly_one_way(name: str) -> None:
             assert not j.offers, f"{rid}: rejected after an offer"
         assert all(o.closed is not None for o in j.offers), f"{rid}: offer never closed"
         ways[ends[0]] += 1
-    assert all(ways[t] > 0 for t in END_TYPES), ways
+    return ways
 
 
 @pytest.mark.parametrize("name", CONFIGS)
 def test_operator_is_never_offered_while_busy(name: str) -> None:
+    check_never_double_booked(events_of(name))
+
+
+def check_never_double_booked(events: list[Event]) -> None:
     """Per operator, offers and calls never overlap: a new offer comes only after the last
     one stopped ringing unanswered, or after the last call and its after-call work."""
-    events = events_of(name)
     calls = [o for j in journeys(events).values() for o in j.offers]
     status_times: dict[int, list[tuple[int, str]]] = defaultdict(list)
     for e in events:
@@ -149,7 +160,12 @@ def test_operator_is_never_offered_while_busy(name: str) -> None:
 
 @pytest.mark.parametrize("name", CONFIGS)
 def test_statuses_agree_with_calls(name: str) -> None:
-    events = events_of(name)
+    per_user = check_statuses(events_of(name))
+    assert any("DND" in seq for seq in per_user.values())
+
+
+def check_statuses(events: list[Event]) -> dict[int, list[str]]:
+    """IN_SERVICE at each answer, AFTER_SERVICE at each hangup, shifts READY..OFFLINE."""
     status_at = {(e.user_id, e.at, e.status) for e in events if e.type == "status"}
     answers = [e for e in events if e.type == "answered"]
     hangups = [e for e in events if e.type == "hangup"]
@@ -178,7 +194,7 @@ def test_statuses_agree_with_calls(name: str) -> None:
             assert e.status in allowed, f"{e.user_id}: {seq[-1]} -> {e.status}"
         seq.append(e.status)
     assert all(seq[-1] == "OFFLINE" for seq in per_user.values())
-    assert any("DND" in seq for seq in per_user.values())
+    return per_user
 
 
 # How a shift moves between statuses (a call: IN_SERVICE at answer, AFTER_SERVICE at hangup,
@@ -278,3 +294,48 @@ def test_request_ids_are_unique_per_day_and_carry_the_prefix() -> None:
 def test_config_refuses_values_that_break_the_model(bad: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
         SimulationConfig(**bad)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    operators=st.integers(1, 8),
+    queues=st.integers(1, 3),
+    days=st.integers(1, 2),
+    seed=st.integers(0, 2**32),
+    calls=st.integers(0, 400),
+    capacity=st.none() | st.integers(1, 5),
+    miss=st.floats(0, 0.5),
+    patience=st.floats(5, 120),
+    breaks=st.booleans(),
+)
+def test_invariants_hold_for_any_small_center(
+    operators: int,
+    queues: int,
+    days: int,
+    seed: int,
+    calls: int,
+    capacity: int | None,
+    miss: float,
+    patience: float,
+    breaks: bool,
+) -> None:
+    config = SimulationConfig(
+        operators=operators,
+        queues=queues,
+        days=days,
+        seed=seed,
+        calls_per_day=calls,
+        queue_capacity=capacity,
+        miss_rate=miss,
+        patience_median_s=patience,
+        breaks=breaks,
+    )
+    records = list(simulate(config))
+    events = [parse_record(raw, 1) for raw in records]
+    assert all(isinstance(e, Event) for e in events)
+    typed = [e for e in events if isinstance(e, Event)]
+    assert [e.at for e in typed] == sorted(e.at for e in typed)
+    check_endings(typed)
+    check_never_double_booked(typed)
+    check_statuses(typed)
+    assert list(simulate(config)) == records

@@ -13,8 +13,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from acdstats.cli.options import open_db
-from acdstats.simulate import DayResult, SimulationConfig, Summary, load_into_db, write_jsonl
-from acdstats.simulate.load import LOAD_BATCH_LINES
+from acdstats.simulate import DayResult, SimulationConfig, Summary, write_jsonl
+from acdstats.simulate.load import LOAD_BATCH_LINES, load_into_db
 
 
 def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:

@@ -21,9 +21,13 @@ Request ids are `{id_prefix}YYYYMMDD-n`; user ids start at 1001, queue ids at 1.
 `simulate` yields dicts; `write_jsonl` and `load_into_db` are the bulk paths.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from acdstats.simulate.config import SimulationConfig
-from acdstats.simulate.load import load_into_db
 from acdstats.simulate.runner import DayResult, Summary, simulate, simulate_days, write_jsonl
+
+if TYPE_CHECKING:
+    from acdstats.simulate.load import load_into_db
 
 __all__ = [
     "DayResult",
@@ -34,3 +38,12 @@ __all__ = [
     "simulate_days",
     "write_jsonl",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # The database side is imported on first use, so the simulator itself needs no storage.
+    if name == "load_into_db":
+        from acdstats.simulate.load import load_into_db
+
+        return load_into_db
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
