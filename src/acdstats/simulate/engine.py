@@ -172,7 +172,7 @@ class _Day:
         self.n_waiting[q] += 1
         if not self.patience_set[r]:
             self.patience_set[r] = 1
-            self.push(self.deadline[r], K_PATIENCE, r, 0)
+            heappush(self.heap, (self.deadline[r], next(self.seq), K_PATIENCE, r, 0))
 
     def patience(self, now: int, r: int, _: int) -> None:
         if self.rstate[r] == WAITING:  # (a ringing request's patience was settled at offer)
@@ -202,7 +202,7 @@ class _Day:
         deadline = self.deadline[r]
         if deadline <= end:  # the caller hangs up while it rings
             end, kind = max(deadline, now), K_GONE
-        self.push(end, kind, op, r)
+        heappush(self.heap, (end, next(self.seq), kind, op, r))
 
     # -- offers and calls -------------------------------------------------------------------
 
@@ -211,7 +211,7 @@ class _Day:
         self.set_status(now, op, IN_SERVICE)
         self.state[op] = TALK
         self.rstate[r] = ANSWERED_R
-        self.push(now + self.talk[r], K_CALL_END, op, r)
+        heappush(self.heap, (now + self.talk[r], next(self.seq), K_CALL_END, op, r))
 
     def miss_end(self, now: int, op: int, r: int) -> None:
         self.emit((now, UNANSWERED, r, op, -1))
@@ -225,7 +225,7 @@ class _Day:
             self.available(now, op)
         else:
             self.state[op] = COOLDOWN
-            self.push(now + self.cooldown, K_WAKE, op, 0)
+            heappush(self.heap, (now + self.cooldown, next(self.seq), K_WAKE, op, 0))
 
     def caller_gone(self, now: int, op: int, r: int) -> None:
         self.emit((now, UNANSWERED, r, op, -1))
@@ -238,7 +238,7 @@ class _Day:
         self.set_status(now, op, AFTER_SERVICE)
         self.state[op] = ACW
         self.rstate[r] = DONE
-        self.push(now + self.acw[r], K_ACW_END, op, 0)
+        heappush(self.heap, (now + self.acw[r], next(self.seq), K_ACW_END, op, 0))
 
     def acw_end(self, now: int, op: int, _: int) -> None:
         self.available(now, op)
@@ -287,7 +287,7 @@ class _Day:
     def go_on_break(self, now: int, op: int, duration: int) -> None:
         self.set_status(now, op, DND)
         self.state[op] = BREAK
-        self.push(now + duration, K_BREAK_END, op, 0)
+        heappush(self.heap, (now + duration, next(self.seq), K_BREAK_END, op, 0))
 
     def login(self, now: int, op: int, _: int) -> None:
         self.leaving[op] = False
