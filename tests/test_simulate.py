@@ -289,7 +289,13 @@ def test_request_ids_are_unique_per_day_and_carry_the_prefix() -> None:
 
 @pytest.mark.parametrize(
     "bad",
-    [{"operators": 0}, {"ring_timeout_s": 900}, {"miss_rate": 1.0}, {"id_prefix": 'a"b'}],
+    [
+        {"operators": 0},
+        {"ring_timeout_s": 900},
+        {"miss_rate": 1.0},
+        {"id_prefix": 'a"b'},
+        {"talk_median_s": 0},
+    ],
 )
 def test_config_refuses_values_that_break_the_model(bad: dict[str, Any]) -> None:
     with pytest.raises(ValueError):

@@ -61,6 +61,9 @@ class SimulationConfig:
             raise ValueError("calls_per_day must not be negative")
         if not 0 <= self.miss_rate < 1 or not 0 <= self.absence_rate < 1:
             raise ValueError("miss_rate and absence_rate must be in [0, 1)")
+        medians = (self.ring_median_s, self.patience_median_s, self.talk_median_s)
+        if min(medians + (self.acw_median_s,)) <= 0 or min(self.talk_sigma, self.acw_sigma) < 0:
+            raise ValueError("duration medians must be positive and sigmas not negative")
         if not _ID_PREFIX.fullmatch(self.id_prefix):
             raise ValueError("id_prefix may hold only letters, digits and . _ : -")
         # Bounded waits keep every day's events before the next midnight (days independent).
