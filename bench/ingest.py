@@ -1,0 +1,98 @@
+"""Ingest rates: `acdstats import` of a JSONL file, and POST /events in NDJSON batches."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+
+from bench.dataset import ACDSTATS
+from bench.server import Server
+
+
+@dataclass
+class IngestResult:
+    events: int
+    seconds: float
+    stored: int
+    errors: int = 0
+    peak_rss: int = 0
+
+    @property
+    def per_second(self) -> float:
+        return self.events / self.seconds
+
+
+def fresh_account(db: Path) -> dict[str, Any]:
+    """A new database with one account and an Owner key; the key's credentials."""
+    from acdstats.services import keys
+    from acdstats.storage.db import Database
+
+    database = Database(db)
+    account = keys.create_account(database, "bench-ingest").account_id
+    credentials = keys.create_key(database, account, ["Owner"])
+    database.close()
+    return dict(credentials)
+
+
+def import_file(events: Path, lines: int) -> IngestResult:
+    """The import command as a user runs it, process start included, into a fresh file."""
+    with tempfile.TemporaryDirectory(prefix="acdstats-bench-") as tmp:
+        db = Path(tmp) / "import.duckdb"
+        started = time.perf_counter()
+        done = subprocess.run(
+            [ACDSTATS, "import", "--db", str(db), "--account-id", "1", "--json", str(events)],
+            check=True,
+            capture_output=True,
+        )
+        seconds = time.perf_counter() - started
+    report = next(iter(orjson.loads(done.stdout).values()))
+    return IngestResult(lines, seconds, report["stored"], len(report["rejected"]))
+
+
+def http_ingest(events: Path, batch_lines: int = 1000, clients: int = 4) -> IngestResult:
+    """A fresh server on a fresh database; clients post batches of batch_lines back to back."""
+    with events.open("rb") as stream:
+        lines = stream.readlines()
+    batches = [b"".join(lines[i : i + batch_lines]) for i in range(0, len(lines), batch_lines)]
+    with tempfile.TemporaryDirectory(prefix="acdstats-bench-") as tmp:
+        folder = Path(tmp)
+        credentials = fresh_account(folder / "ingest.duckdb")
+        server = Server(folder / "ingest.duckdb", folder, credentials)
+        result = IngestResult(len(lines), 0.0, 0)
+        url = f"{server.base}/events"
+        headers = {**server.auth, "Content-Type": "application/x-ndjson"}
+        queue = list(reversed(batches))
+
+        async def worker() -> None:
+            async with httpx.AsyncClient(verify=server.ssl, timeout=120) as client:
+                while queue:
+                    body = queue.pop()
+                    try:
+                        answer = await client.post(url, content=body, headers=headers)
+                        if answer.status_code == 200:
+                            result.stored += answer.json()["result"]["stored"]
+                            continue
+                    except httpx.HTTPError:
+                        pass
+                    result.errors += 1
+
+        try:
+            started = time.perf_counter()
+            asyncio.run(_gather(worker, clients))
+            result.seconds = time.perf_counter() - started
+            result.peak_rss = server.peak_rss()
+        finally:
+            server.stop()
+    return result
+
+
+async def _gather(worker: object, clients: int) -> None:
+    await asyncio.gather(*(worker() for _ in range(clients)))  # type: ignore[operator]

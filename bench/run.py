@@ -1,0 +1,159 @@
+"""Orchestration: dataset, alternatives, server; the same queries on each; the report.
+
+python -m bench [--small | --medium] [--reps N] [--seconds S] [--skip-postgres] [--no-write]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars
+
+from bench import report
+from bench.dataset import ROOT, Dataset, prepare
+from bench.engines import DuckDBRaw, PolarsLazy
+from bench.ingest import http_ingest, import_file
+from bench.postgres import Postgres
+from bench.rows import summary
+from bench.server import Api, Server, throughput
+from bench.sizes import SIZES, Query, queries
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--small", dest="size", action="store_const", const="small")
+    size.add_argument("--medium", dest="size", action="store_const", const="medium")
+    size.add_argument("--full", dest="size", action="store_const", const="full")
+    parser.set_defaults(size="full")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--reps", type=int, default=7, help="timed runs of each query")
+    parser.add_argument("--q1-requests", type=int, default=300)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--skip-ingest", action="store_true")
+    parser.add_argument("--no-write", action="store_true", help="do not touch docs/")
+    return parser.parse_args()
+
+
+def log(message: str) -> None:
+    print(f"[{datetime.now():%H:%M:%S}] {message}", file=sys.stderr, flush=True)
+
+
+def main() -> None:
+    args = parse_args()
+    load = os.getloadavg()
+    started = datetime.now(UTC)
+    size = SIZES[args.size]
+    data = prepare(size, args.seed, log)
+    qs = queries(size, int(data.meta["busiest_operator"]))
+    header = {
+        "date": f"{started:%Y-%m-%d %H:%M} UTC",
+        "machine": report.machine(),
+        "load average at start (1/5/15 min)": " / ".join(f"{x:.2f}" for x in load),
+        "dataset": f"size `{size.name}` (seed {args.seed}): {size.operators:,} operators, "
+        f"{size.queues} queues, {size.days} days from {qs[2].lo}: "
+        f"{data.meta['offers']:,} offers from {data.meta['events']:,} events",
+        "versions": f"DuckDB {duckdb.__version__}, Polars {polars.__version__}",
+        "method": f"median of {args.reps} runs per query and engine, engines interleaved; "
+        "acdstats = `acdstats serve` over TLS with a JWT, httpx keep-alive client, until the "
+        "JSON body is received; the others = the same GROUP BY over the offers table "
+        "(DuckDB: its own file, result as Arrow; Polars: lazy Parquet scan; PostgreSQL: "
+        "indexed, VACUUM ANALYZE, psycopg fetchall)",
+    }
+    engines: list[Any] = []
+    results: report.Results | None = None
+    with tempfile.TemporaryDirectory(prefix="acdstats-bench-") as tmp:
+        server = None
+        try:
+            if not args.skip_postgres:
+                pg = Postgres(data.account_id)
+                engines.append(pg)
+                pg.start()
+                log(f"PostgreSQL {pg.version}: loading {data.meta['offers']:,} offers ...")
+                log(f"PostgreSQL loaded and indexed in {pg.load(data.csv):.0f} s")
+                header["versions"] += f", PostgreSQL {pg.version}"
+            server = Server(data.db, Path(tmp), data.credentials)
+            engines[:0] = [
+                Api(server),
+                DuckDBRaw(data.raw_duckdb, data.account_id),
+                PolarsLazy(data.parquet, data.account_id),
+            ]
+            results = report.Results(
+                header, [e.name for e in engines], [(q.name, q.label) for q in qs]
+            )
+            results.clients = args.clients
+            check(engines, qs, results)
+            measure(engines, qs, results, args.reps)
+            log(f"Q1: {args.q1_requests} sequential requests ...")
+            for _ in range(args.q1_requests):
+                t0 = time.perf_counter()
+                engines[0].run(qs[0])
+                results.q1_latencies.append(time.perf_counter() - t0)
+            log(f"Q1 at {args.clients} concurrent clients for {args.seconds} s ...")
+            results.throughput = throughput(server, qs[0], args.clients, args.seconds)
+            results.server_rss = server.peak_rss()
+        finally:
+            if server is not None:
+                server.stop()
+            for engine in engines:
+                engine.close()
+    assert results is not None
+    if not args.skip_ingest:
+        ingest(data, results)
+    table = report.markdown(results)
+    print(table)
+    if not args.no_write:
+        report.write(ROOT / "docs" / "performance.md", table)
+        log("written to docs/performance.md")
+
+
+def check(engines: list[Any], qs: list[Query], results: report.Results) -> None:
+    """Run each query once on each engine (warm-up) and compare every row to the server's."""
+    for q in qs:
+        reference = None
+        verdicts = []
+        for engine in engines:
+            rows = engine.rows(q, engine.run(q))
+            if reference is None:
+                reference = rows
+                results.checks[q.name] = summary(rows, q.aggregation)
+            elif rows == reference:
+                verdicts.append("yes")
+            else:
+                verdicts.append(f"**{engine.name}: NO**")
+                log(f"{q.name}: {engine.name} differs: {summary(rows, q.aggregation)} vs "
+                    f"{results.checks[q.name]}")  # fmt: skip
+        results.checks[q.name]["verdict"] = ", ".join(verdicts)
+        log(f"{q.name}: {results.checks[q.name]}")
+
+
+def measure(engines: list[Any], qs: list[Query], results: report.Results, reps: int) -> None:
+    """Interleaved, so that a burst of load from elsewhere hits every engine alike."""
+    for rep in range(reps):
+        log(f"timed round {rep + 1}/{reps}")
+        for q in qs:
+            for engine in engines:
+                t0 = time.perf_counter()
+                engine.run(q)
+                elapsed = time.perf_counter() - t0
+                results.samples.setdefault((q.name, engine.name), []).append(elapsed)
+
+
+def ingest(data: Dataset, results: report.Results) -> None:
+    events = int(data.meta["ingest_events"])
+    log(f"acdstats import of {events:,} events ...")
+    results.imported = import_file(data.events, events)
+    log(f"import: {results.imported.per_second:,.0f} events/s")
+    log("POST /events in batches of 1,000 ...")
+    results.http = http_ingest(data.events)
+    log(f"HTTP ingest: {results.http.per_second:,.0f} events/s")
