@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any
 
+import numpy as np
 import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -16,7 +17,10 @@ from hypothesis import strategies as st
 
 from acdstats.domain.events import Event, parse_record
 from acdstats.simulate import SimulationConfig, simulate, simulate_days
+from acdstats.simulate.daylog import STATUS, STATUS_NAMES
+from acdstats.simulate.engine import _Day
 from acdstats.simulate.render import iter_dicts, to_jsonl
+from acdstats.simulate.roster import Shift, build_roster
 
 # A calm center, and an overloaded one that exercises every path: long queues, a full queue,
 # missed offers and re-offers, callers who give up while waiting and while it rings.
@@ -176,6 +180,8 @@ def check_statuses(events: list[Event]) -> dict[int, list[str]]:
     in_service = [s for s in status_at if s[2] == "IN_SERVICE"]
     after = [s for s in status_at if s[2] == "AFTER_SERVICE"]
     assert len(in_service) == len(answers) and len(after) == len(hangups)
+    stamps = [(e.user_id, e.at) for e in events if e.type == "status"]
+    assert len(set(stamps)) == len(stamps), "two statuses of one operator in the same ms"
     per_user: dict[int, list[str]] = defaultdict(list)
     last_day: dict[int, date] = {}
     for e in events:
@@ -345,3 +351,25 @@ def test_invariants_hold_for_any_small_center(
     check_never_double_booked(typed)
     check_statuses(typed)
     assert list(simulate(config)) == records
+
+
+@pytest.mark.parametrize(
+    ("shift", "expected"),
+    [
+        (Shift(0, 1000, 1000, ()), [(1000, "READY"), (1001, "OFFLINE")]),
+        (
+            Shift(0, 1000, 5000, ((1000, 60_000),)),
+            [(1000, "READY"), (1001, "DND"), (5000, "OFFLINE")],
+        ),
+    ],
+)
+def test_status_changes_due_in_the_same_ms_are_kept_apart(
+    shift: Shift, expected: list[tuple[int, str]]
+) -> None:
+    """SPEC 3.1 orders one operator's same-ms statuses alphabetically (OFFLINE < READY), which
+    would undo the change; the engine moves the later change 1 ms instead."""
+    config = SimulationConfig(operators=1, queues=1, days=1, calls_per_day=0)
+    day = _Day(config, build_roster(config), 0, np.random.default_rng(0))
+    day.shifts = [shift]
+    rows = day.run().rows
+    assert [(at, STATUS_NAMES[x]) for at, code, _, _, x in rows if code == STATUS] == expected

@@ -81,6 +81,7 @@ class _Day:
         n = len(roster)
         self.state = [OFF] * n
         self.status = [-1] * n
+        self.status_at = [-1] * n
         self.version = [0] * n
         self.pending_break = [0] * n
         self.leaving = [False] * n
@@ -252,6 +253,15 @@ class _Day:
     def set_status(self, now: int, op: int, status: int) -> None:
         self.emit((now, STATUS, -1, op, status))
         self.status[op] = status
+        self.status_at[op] = now
+
+    def defer_if_status_now(self, now: int, kind: int, op: int, b: int) -> bool:
+        """Two statuses of one operator in the same ms would be read in alphabetical order
+        (SPEC 3.1), not in ours: move a scheduled change that would collide 1 ms later."""
+        if self.status_at[op] != now:
+            return False
+        heappush(self.heap, (now + 1, next(self.seq), kind, op, b))
+        return True
 
     def available(self, now: int, op: int) -> None:
         """The operator is free: log off, start a due break, take a waiting caller, or idle."""
@@ -296,6 +306,8 @@ class _Day:
         self.available(now, op)
 
     def logout(self, now: int, op: int, _: int) -> None:
+        if self.defer_if_status_now(now, K_LOGOUT, op, 0):
+            return
         for q in self.skills[op]:
             self.logged_in[q] -= 1
         self.leaving[op] = True
@@ -310,7 +322,8 @@ class _Day:
         if state in (OFF, BREAK) or self.leaving[op]:
             return
         if state in (IDLE, COOLDOWN):
-            self.go_on_break(now, op, duration)
+            if not self.defer_if_status_now(now, K_BREAK, op, duration):
+                self.go_on_break(now, op, duration)
         else:
             self.pending_break[op] = duration
 
