@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import orjson
+import pytest
 from click.testing import CliRunner
 
 from acdstats.cli.main import main
@@ -121,8 +122,23 @@ def test_cli_writes_jsonl_and_loads_a_database(tmp_path: Path) -> None:
     assert rows == [(len(records),)]
 
 
-def test_cli_needs_exactly_one_output() -> None:
+def test_cli_needs_exactly_one_output(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ACDSTATS_DB", raising=False)
     runner = CliRunner()
     assert runner.invoke(main, ["simulate"]).exit_code == 2
     assert runner.invoke(main, ["simulate", "--out", "-", "--db", "x"]).exit_code == 2
     assert runner.invoke(main, ["simulate", "--db", "x"]).exit_code == 2
+
+
+def test_cli_out_wins_over_the_environment_database(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("ACDSTATS_DB", str(tmp_path / "env.duckdb"))
+    args = ["simulate", "--operators", "2", "--days", "1", "--workers", "1"]
+    done = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "a.jsonl")])
+    assert done.exit_code == 0, done.output
+    assert (tmp_path / "a.jsonl").stat().st_size > 0
+    assert not (tmp_path / "env.duckdb").exists()
+    done = CliRunner().invoke(main, [*args, "--account-id", "1"])  # the environment's db
+    assert done.exit_code == 0, done.output
+    assert (tmp_path / "env.duckdb").exists()

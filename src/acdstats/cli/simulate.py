@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 
 import click
+from click.core import ParameterSource
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
@@ -46,7 +47,13 @@ def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None)
 @click.option("--id-prefix", default="", help="Prepended to request ids (to load several runs).")
 @click.option("--out", "out", type=click.Path(dir_okay=False, allow_dash=True), default=None,
               help="Write JSON Lines to this file ('-' = stdout).")  # fmt: skip
-@click.option("--db", "db_path", default=None, help="Ingest into this database instead.")
+@click.option(
+    "--db",
+    "db_path",
+    envvar="ACDSTATS_DB",
+    default=None,
+    help="Ingest into this database instead (default: $ACDSTATS_DB when --out is not given).",
+)
 @click.option("--account-id", type=click.IntRange(min=1), default=None, help="With --db.")
 @click.option(
     "--workers",
@@ -76,6 +83,9 @@ def simulate(
     The same options give the same events. Output is JSON Lines (--out) or a database
     (--db with --account-id), exactly one of the two.
     """
+    ctx = click.get_current_context()
+    if out is not None and ctx.get_parameter_source("db_path") is ParameterSource.ENVIRONMENT:
+        db_path = None  # an explicit --out wins over the environment's database
     if (out is None) == (db_path is None):
         raise click.UsageError("give exactly one of --out FILE and --db PATH")
     if db_path is not None and account_id is None:
