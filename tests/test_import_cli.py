@@ -49,7 +49,7 @@ def test_rejected_lines_give_exit_code_3_and_line_numbers(tmp_path: Path) -> Non
     )
     code, out = run("import", "--db", db, "--account-id", "1", str(bad))
     assert code == 3
-    assert "stored 1" in out and "rejected 1" in out and "line 2: unknown type 'nope'" in out
+    assert "stored 1" in out and "rejected 1" in out and 'line 2: unknown type "nope"' in out
 
 
 def test_query_prints_the_server_answer_and_errors(tmp_path: Path) -> None:

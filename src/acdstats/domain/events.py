@@ -23,6 +23,10 @@ EVENT_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "status": (("user_id", "status"), ()),
 }
 
+# Offer records (SPEC 3.2): the required fields, and the times in their required order.
+OFFER_FIELDS = ("request_id", "queue_id", "user_id", "offered_at")
+OFFER_TIMES = ("offered_at", "answered_at", "ended_at", "acw_ended_at")
+
 # Order of event types at equal times within one request (SPEC section 3.1).
 TYPE_RANK = {
     "enqueued": 0,

@@ -1,4 +1,4 @@
-"""Ingest: validated records in batches, each batch one transaction, with an exact report."""
+"""Ingest: batches of lines checked and stored in one transaction each, with an exact report."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
-from acdstats.domain.events import Event, InvalidRecord, OfferRecord, parse_record
+import orjson
+
+from acdstats.domain.events import InvalidRecord
 from acdstats.storage import rollups
 from acdstats.storage.db import Database
 from acdstats.storage.derive import (
@@ -16,13 +18,15 @@ from acdstats.storage.derive import (
     status_scope,
     store_offer_records,
 )
-from acdstats.storage.eventstore import store_events
+from acdstats.storage.eventstore import store_checked_events
+from acdstats.storage.incoming import check_batch
 
 BATCH_LINES = 50_000
 
-# What importers yield: (line number, the record as a dict), (line number, a reason it could
-# not be read at all), or (line number, None) for a line that carries nothing to store.
-Line = tuple[int, dict[str, Any] | InvalidRecord | None]
+# What importers yield per line: the record as a dict, or the raw JSON text of one record
+# (bytes: checked in the database, the fast path for JSON Lines), or a reason it could not be
+# read at all, or None for a line that carries nothing to store.
+Line = tuple[int, dict[str, Any] | bytes | InvalidRecord | None]
 
 
 @dataclass
@@ -71,45 +75,47 @@ def ingest(
 def ingest_batch(
     db: Database, account_id: int, batch: list[Line], write_timeout: float | None = None
 ) -> IngestReport:
-    """Validate and store one batch in one write transaction (all of it, or nothing)."""
+    """Check and store one batch in one write transaction (all of it, or nothing)."""
     report = IngestReport()
-    events: list[Event] = []
-    event_lines: list[int] = []
-    records: list[OfferRecord] = []
-    for line, raw in batch:
+    numbers: list[int] = []
+    docs: list[str | None] = []
+    errors: list[str | None] = []
+    for number, raw in batch:
         if raw is None:
             report.skipped += 1
             continue
-        try:
-            if isinstance(raw, InvalidRecord):
-                raise raw
-            record = parse_record(raw, account_id)
-        except InvalidRecord as exc:
-            report.rejected.append((line, str(exc)))
-            continue
-        if isinstance(record, Event):
-            events.append(record)
-            event_lines.append(line)
-        else:
-            records.append(record)
+        doc, error = _document(raw)
+        numbers.append(number)
+        docs.append(doc)
+        errors.append(error)
     with db.writer(write_timeout) as cur:
-        result = store_events(cur, account_id, events)
-        store_offer_records(cur, account_id, records)
-        requests = {e.request_id for e in result.stored if e.request_id is not None}
-        orphans = rederive_requests(cur, account_id, requests)
-        statuses = [e for e in result.stored if e.type == "status"]
-        refresh_acw(cur, account_id, status_scope(cur, account_id, statuses))
+        check_batch(cur, account_id, numbers, docs, errors)
+        events = store_checked_events(cur, account_id)
+        records = store_offer_records(cur, account_id)
+        report.orphaned = rederive_requests(cur, account_id)
+        refresh_acw(cur, account_id, status_scope(cur, account_id))
         rollups.refresh(cur, account_id)
-    for pos in result.conflicts:
-        event = events[pos]
-        report.rejected.append(
-            (
-                event_lines[pos],
-                f"conflict: event_id {event.event_id!r} is already stored with different content",
-            )
-        )
-    report.rejected.sort()
-    report.stored = len(result.stored) + len(records)
-    report.duplicates = result.duplicates
-    report.orphaned = sum(1 for e in result.stored if e.key in orphans)
+        rejected = cur.execute(
+            "SELECT line, reason FROM checked WHERE reason IS NOT NULL"
+        ).fetchall()
+        for table in ("checked", "batch_events", "orphans"):
+            cur.execute(f"DROP TABLE IF EXISTS {table}")
+    report.stored = events.stored + records
+    report.duplicates = events.duplicates
+    report.rejected = sorted([*rejected, *events.conflicts])
     return report
+
+
+def _document(raw: dict[str, Any] | bytes | InvalidRecord) -> tuple[str | None, str | None]:
+    """(JSON text, None) to check in the database, or (None, the reason it is unreadable)."""
+    if isinstance(raw, InvalidRecord):
+        return None, str(raw)
+    if isinstance(raw, bytes):
+        try:
+            return raw.decode("utf-8"), None
+        except UnicodeDecodeError:
+            return None, "not valid UTF-8"
+    try:
+        return orjson.dumps(raw).decode(), None
+    except TypeError as exc:  # a value JSON cannot hold (only from programmatic callers)
+        return None, f"not representable as JSON: {exc}"

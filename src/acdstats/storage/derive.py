@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import duckdb
 
-from acdstats.domain.events import Event, OfferRecord
 from acdstats.storage import rollups
 from acdstats.storage.bulk import int64, registered
 from acdstats.storage.offer_derivation import derive_offers
@@ -18,71 +15,64 @@ _BEFORE_END_MS = 1000
 _START_WITHIN_MS = 10_000
 
 
-def rederive_requests(
-    cur: duckdb.DuckDBPyConnection,
-    account_id: int,
-    request_ids: Iterable[str],
-) -> set[str]:
-    """Replace the event-derived offers of these requests; return the keys of orphan events."""
-    dirty = sorted(set(request_ids))
-    if not dirty:
-        return set()
+def rederive_requests(cur: duckdb.DuckDBPyConnection, account_id: int) -> int:
+    """Replace the event-derived offers of the requests the batch touched.
+
+    Reads temp table `batch_events`; returns how many of its new events are orphans.
+    """
     params = {"account": account_id}
+    cur.execute(
+        "CREATE OR REPLACE TEMP TABLE dirty AS SELECT DISTINCT request_id FROM batch_events "
+        "WHERE outcome = 'new' AND type <> 'status'"
+    )
     in_dirty = "o.source = 'e' AND o.request_id IN (SELECT request_id FROM dirty)"
-    with registered(cur, "dirty", {"request_id": dirty}):
-        rollups.mark(cur, in_dirty, params)
-        cur.execute(
-            "DELETE FROM offers WHERE account_id = $account AND source = 'e' "
-            "AND request_id IN (SELECT request_id FROM dirty)",
-            params,
-        )
-        orphans = derive_offers(cur, account_id, "e.request_id IN (SELECT request_id FROM dirty)")
-        rollups.mark(cur, in_dirty, params)
-        ended = cur.execute(
-            "SELECT user_id, min(epoch_ms(ended_at)), max(epoch_ms(ended_at)) FROM offers "
-            "WHERE account_id = $account AND source = 'e' AND ended_at IS NOT NULL "
-            "AND request_id IN (SELECT request_id FROM dirty) GROUP BY user_id",
-            params,
-        ).fetchall()
-        refresh_acw(cur, account_id, [(u, lo, hi) for u, lo, hi in ended])
-    return orphans
+    rollups.mark(cur, in_dirty, params)
+    cur.execute(
+        "DELETE FROM offers WHERE account_id = $account AND source = 'e' "
+        "AND request_id IN (SELECT request_id FROM dirty)",
+        params,
+    )
+    derive_offers(cur, account_id, "e.request_id IN (SELECT request_id FROM dirty)")
+    rollups.mark(cur, in_dirty, params)
+    ended = cur.execute(
+        "SELECT user_id, min(epoch_ms(ended_at)), max(epoch_ms(ended_at)) FROM offers "
+        "WHERE account_id = $account AND source = 'e' AND ended_at IS NOT NULL "
+        "AND request_id IN (SELECT request_id FROM dirty) GROUP BY user_id",
+        params,
+    ).fetchall()
+    refresh_acw(cur, account_id, [(u, lo, hi) for u, lo, hi in ended])
+    orphaned = cur.execute(
+        "SELECT count(*) FROM batch_events WHERE outcome = 'new' "
+        "AND event_key IN (SELECT event_key FROM orphans)"
+    ).fetchall()[0][0]
+    cur.execute("DROP TABLE dirty")
+    return int(orphaned)
 
 
-def status_scope(
-    cur: duckdb.DuckDBPyConnection, account_id: int, statuses: list[Event]
-) -> list[tuple[int, int, int]]:
-    """(user, lo, hi): the call ends whose ACW new status events can change.
+def status_scope(cur: duckdb.DuckDBPyConnection, account_id: int) -> list[tuple[int, int, int]]:
+    """(user, lo, hi): the call ends whose ACW the batch's new status events can change.
 
     A status event at t can only matter to calls that ended by t + 1 s, and not to calls
     that ended (more than 1 s) before the operator's last non-AFTER_SERVICE status before
     t: those calls' after-call work was already closed by that status.
     """
-    first: dict[int, int] = {}
-    last: dict[int, int] = {}
-    for e in statuses:
-        assert e.user_id is not None
-        first[e.user_id] = min(first.get(e.user_id, e.at), e.at)
-        last[e.user_id] = max(last.get(e.user_id, e.at), e.at)
-    if not first:
-        return []
-    earliest = {"user_id": int64(list(first)), "at_ms": int64(list(first.values()))}
-    with registered(cur, "earliest", earliest):
-        rows = cur.execute(
-            """
-            SELECT e.user_id, max(epoch_ms(s.event_at)) FROM earliest e
-            LEFT JOIN status_events s ON s.account_id = $account AND s.user_id = e.user_id
-                AND s.status <> 'AFTER_SERVICE' AND epoch_ms(s.event_at) < e.at_ms
-            GROUP BY e.user_id
-            """,
-            {"account": account_id},
-        ).fetchall()
-    closed_before = {user: at for user, at in rows}
-    scope = []
-    for user, hi in last.items():
-        previous = closed_before.get(user)
-        lo = _FAR_PAST if previous is None else previous - 2 * _BEFORE_END_MS
-        scope.append((user, lo, hi + _BEFORE_END_MS))
-    return scope
+    rows = cur.execute(
+        """
+        WITH changed AS (
+            SELECT user_id, min(at_ms) AS first_ms, max(at_ms) AS last_ms FROM batch_events
+            WHERE outcome = 'new' AND type = 'status' GROUP BY user_id
+        )
+        SELECT c.user_id, max(epoch_ms(s.event_at)), any_value(c.last_ms) FROM changed c
+        LEFT JOIN status_events s ON s.account_id = $account AND s.user_id = c.user_id
+            AND s.status <> 'AFTER_SERVICE' AND epoch_ms(s.event_at) < c.first_ms
+        GROUP BY c.user_id
+        """,
+        {"account": account_id},
+    ).fetchall()
+    return [
+        (user, _FAR_PAST if closed is None else closed - 2 * _BEFORE_END_MS, last + _BEFORE_END_MS)
+        for user, closed, last in rows
+    ]
 
 
 def refresh_acw(
@@ -161,33 +151,32 @@ WHERE offers.account_id = $account AND offers.source = 'e'
 """
 
 
-def store_offer_records(
-    cur: duckdb.DuckDBPyConnection, account_id: int, records: list[OfferRecord]
-) -> None:
-    """Upsert offer records by identity (request_id, user_id, offered_at); later wins."""
-    latest: dict[tuple[str, int, int], OfferRecord] = {}
-    for r in records:
-        latest[(r.request_id, r.user_id, r.offered_at)] = r
-    if not latest:
-        return
-    rs = list(latest.values())
-    columns = {
-        "request_id": [r.request_id for r in rs],
-        "user_id": int64([r.user_id for r in rs]),
-        "queue_id": int64([r.queue_id for r in rs]),
-        "offered_ms": int64([r.offered_at for r in rs]),
-        "answered_ms": int64([r.answered_at for r in rs]),
-        "ended_ms": int64([r.ended_at for r in rs]),
-        "acw_ms": int64([r.acw_ended_at for r in rs]),
-    }
-    in_batch = (
-        "o.source = 'r' AND EXISTS (SELECT 1 FROM batch b WHERE b.request_id = o.request_id "
-        "AND b.user_id = o.user_id AND make_timestamp_ms(b.offered_ms) = o.offered_at)"
+def store_offer_records(cur: duckdb.DuckDBPyConnection, account_id: int) -> int:
+    """Upsert the batch's offer records (temp table `checked`) by identity
+    (request_id, user_id, offered_at): a later line wins. Returns how many lines there were.
+    """
+    cur.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE batch AS
+        SELECT request_id, user_id, queue_id, offered_ms, answered_ms, ended_ms, acw_ms
+        FROM checked WHERE reason IS NULL AND type = 'offer'
+        QUALIFY row_number() OVER (
+            PARTITION BY request_id, user_id, offered_ms ORDER BY line DESC) = 1
+        """
     )
-    with registered(cur, "batch", columns):
+    lines = cur.execute(
+        "SELECT count(*) FROM checked WHERE reason IS NULL AND type = 'offer'"
+    ).fetchall()[0][0]
+    if lines:
+        in_batch = (
+            "o.source = 'r' AND EXISTS (SELECT 1 FROM batch b WHERE b.request_id = o.request_id "
+            "AND b.user_id = o.user_id AND make_timestamp_ms(b.offered_ms) = o.offered_at)"
+        )
         rollups.mark(cur, in_batch, {"account": account_id})
         _replace_records(cur, account_id)
         rollups.mark(cur, in_batch, {"account": account_id})
+    cur.execute("DROP TABLE batch")
+    return int(lines)
 
 
 def _replace_records(cur: duckdb.DuckDBPyConnection, account_id: int) -> None:

@@ -1,4 +1,8 @@
-"""Raw event writes: deduplication by event key and bulk inserts (never a row at a time)."""
+"""Raw event writes from a checked batch: deduplication by event key, then bulk inserts.
+
+Reads temp table `checked` (storage.incoming); leaves temp table `batch_events` (every
+accepted event line with its key, content and outcome: new, duplicate or conflict).
+"""
 
 from __future__ import annotations
 
@@ -6,116 +10,90 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from acdstats.domain.events import Event
-from acdstats.storage.bulk import int64, registered
+from acdstats.domain.events import STATUSES
 
 # Alphabetical rank of each status: at equal times, status events are taken in this order.
-STATUS_RANK = {
-    s: i
-    for i, s in enumerate(
-        sorted(
-            [
-                "OFFLINE",
-                "ONLINE",
-                "READY",
-                "BANNED",
-                "IN_SERVICE",
-                "AFTER_SERVICE",
-                "TIMEOUT",
-                "DND",
-            ]
-        )
+STATUS_RANK = {s: i for i, s in enumerate(sorted(STATUSES))}
+_RANK_SQL = (
+    "CASE status " + " ".join(f"WHEN '{s}' THEN {r}" for s, r in STATUS_RANK.items()) + " END"
+)
+
+# Canonical content (SPEC 3.1): type, time in ms, and the fields the type defines.
+_CONTENT = (
+    "type || '|' || at_ms || '|' || coalesce(request_id, '') || '|' "
+    "|| coalesce(user_id::VARCHAR, '') || '|' || coalesce(queue_id::VARCHAR, '') || '|' "
+    "|| coalesce(status, '')"
+)
+
+_CLASSIFY = f"""
+CREATE OR REPLACE TEMP TABLE batch_events AS
+WITH keyed AS (
+    SELECT *,
+        CASE WHEN event_id IS NULL THEN 'c:' || content ELSE 'id:' || event_id END AS event_key
+    FROM (
+        SELECT line, type, at_ms, request_id, user_id, queue_id, status, event_id,
+            {_CONTENT} AS content
+        FROM checked WHERE reason IS NULL AND type <> 'offer'
     )
-}
+),
+ranked AS (
+    SELECT *, first_value(content) OVER w AS first_content, row_number() OVER w AS nth
+    FROM keyed WINDOW w AS (PARTITION BY event_key ORDER BY line)
+),
+stored AS (
+    SELECT event_key, content FROM request_events
+    WHERE account_id = $account AND event_key IN (SELECT event_key FROM keyed)
+    UNION ALL
+    SELECT event_key, content FROM status_events
+    WHERE account_id = $account AND event_key IN (SELECT event_key FROM keyed)
+)
+SELECT r.*,
+    CASE WHEN s.content IS NOT NULL AND s.content <> r.content THEN 'conflict'
+         WHEN s.content IS NOT NULL THEN 'duplicate'
+         WHEN r.nth > 1 AND r.content <> r.first_content THEN 'conflict'
+         WHEN r.nth > 1 THEN 'duplicate'
+         ELSE 'new' END AS outcome,
+    s.content IS NOT NULL AS was_stored
+FROM ranked r LEFT JOIN stored s USING (event_key)
+"""
 
 
 @dataclass
-class StoreResult:
-    stored: list[Event] = field(default_factory=list)
+class EventOutcome:
+    stored: int = 0
     duplicates: int = 0
-    conflicts: list[int] = field(default_factory=list)  # positions in the input batch
+    conflicts: list[tuple[int, str]] = field(default_factory=list)
 
 
-def store_events(
-    cur: duckdb.DuckDBPyConnection, account_id: int, events: list[Event]
-) -> StoreResult:
-    """Append the events that are new; count duplicates; report conflicting event_ids."""
-    result = StoreResult()
-    fresh: dict[str, tuple[int, Event]] = {}
-    for pos, event in enumerate(events):
-        seen = fresh.get(event.key)
-        if seen is None:
-            fresh[event.key] = (pos, event)
-        elif seen[1].content == event.content:
-            result.duplicates += 1
-        else:
-            result.conflicts.append(pos)
-    if not fresh:
-        return result
-    existing = _existing_contents(cur, account_id, list(fresh))
-    new: list[Event] = []
-    for key, (pos, event) in fresh.items():
-        stored_content = existing.get(key)
-        if stored_content is None:
-            new.append(event)
-        elif stored_content == event.content:
-            result.duplicates += 1
-        else:
-            result.conflicts.append(pos)
-    _insert(cur, account_id, new)
-    result.stored = new
-    result.conflicts.sort()
-    return result
-
-
-def _existing_contents(
-    cur: duckdb.DuckDBPyConnection, account_id: int, keys: list[str]
-) -> dict[str, str]:
-    with registered(cur, "batch_keys", {"event_key": keys}):
-        rows = cur.execute(
-            """
-            SELECT e.event_key, e.content FROM request_events e
-            SEMI JOIN batch_keys b ON e.event_key = b.event_key WHERE e.account_id = $account
-            UNION ALL
-            SELECT e.event_key, e.content FROM status_events e
-            SEMI JOIN batch_keys b ON e.event_key = b.event_key WHERE e.account_id = $account
-            """,
-            {"account": account_id},
-        ).fetchall()
-    return dict(rows)
-
-
-def _insert(cur: duckdb.DuckDBPyConnection, account_id: int, events: list[Event]) -> None:
-    requests = [e for e in events if e.type != "status"]
-    statuses = [e for e in events if e.type == "status"]
-    if requests:
-        columns = {
-            "event_key": [e.key for e in requests],
-            "content": [e.content for e in requests],
-            "type": [e.type for e in requests],
-            "at_ms": int64([e.at for e in requests]),
-            "request_id": [e.request_id for e in requests],
-            "user_id": int64([e.user_id for e in requests]),
-            "queue_id": int64([e.queue_id for e in requests]),
-        }
-        with registered(cur, "batch", columns):
-            cur.execute(
-                "INSERT INTO request_events SELECT $account, event_key, content, type, "
-                "make_timestamp_ms(at_ms), request_id, user_id, queue_id FROM batch",
-                {"account": account_id},
-            )
-    if statuses:
-        columns = {
-            "event_key": [e.key for e in statuses],
-            "content": [e.content for e in statuses],
-            "at_ms": int64([e.at for e in statuses]),
-            "user_id": int64([e.user_id for e in statuses]),
-            "status": [e.status for e in statuses],
-            "ord": int64([e.at * 8 + STATUS_RANK[e.status or ""] for e in statuses]),
-        }
-        with registered(cur, "batch", columns):
-            cur.execute(
-                "INSERT INTO status_events SELECT $account, event_key, content, "
-                "make_timestamp_ms(at_ms), user_id, status, ord FROM batch",
-                {"account": account_id},
-            )
+def store_checked_events(cur: duckdb.DuckDBPyConnection, account_id: int) -> EventOutcome:
+    """Append the batch's new events; count duplicates; report conflicting event_ids."""
+    params = {"account": account_id}
+    cur.execute(_CLASSIFY, params)
+    cur.execute(
+        """
+        INSERT INTO request_events
+        SELECT $account, event_key, content, type, make_timestamp_ms(at_ms), request_id,
+            user_id, queue_id
+        FROM batch_events WHERE outcome = 'new' AND type <> 'status'
+        """,
+        params,
+    )
+    cur.execute(
+        f"""
+        INSERT INTO status_events
+        SELECT $account, event_key, content, make_timestamp_ms(at_ms), user_id, status,
+            at_ms * 8 + {_RANK_SQL}
+        FROM batch_events WHERE outcome = 'new' AND type = 'status'
+        """,
+        params,
+    )
+    counts = dict(cur.execute("SELECT outcome, count(*) FROM batch_events GROUP BY ALL").fetchall())
+    conflicts = cur.execute(
+        """
+        SELECT line, 'conflict: event_id ' || event_id || CASE WHEN was_stored
+            THEN ' is already stored with different content'
+            ELSE ' appears earlier in this batch with different content' END
+        FROM batch_events WHERE outcome = 'conflict' ORDER BY line
+        """
+    ).fetchall()
+    return EventOutcome(counts.get("new", 0), counts.get("duplicate", 0), conflicts)

@@ -119,15 +119,16 @@ FROM with_own_end c LEFT JOIN first_enqueue f USING (request_id)
 _SECONDS = "(({a}) - ({b}) + 500) // 1000"  # a non-negative duration, rounded half up
 
 
-def derive_offers(cur: duckdb.DuckDBPyConnection, account_id: int, scope: str) -> set[str]:
+def derive_offers(cur: duckdb.DuckDBPyConnection, account_id: int, scope: str) -> None:
     """Insert the event-derived offers of the requests matching `scope` (SQL over `e`).
 
-    The caller deletes their old offers first. Returns the keys of orphan events.
+    The caller deletes their old offers first. Temp table `orphans` gets the keys of the
+    answers and no-answers that found nothing ringing.
     """
     params = {"account": account_id}
     cur.execute(_EVENTS.format(scope=scope), params)
     cur.execute(_QUEUE)
-    orphans = {row[0] for row in cur.execute(_ORPHANS).fetchall()}
+    cur.execute(f"CREATE OR REPLACE TEMP TABLE orphans AS {_ORPHANS}")
     sa = _SECONDS.format(a="answered_ms", b="offered_ms")
     tt = _SECONDS.format(a="ended_ms", b="answered_ms")
     # ht starts as tt (no ACW); the ACW refresh adds after-call work where there is some.
@@ -143,4 +144,3 @@ def derive_offers(cur: duckdb.DuckDBPyConnection, account_id: int, scope: str) -
     )
     cur.execute("DROP TABLE derived_events")
     cur.execute("DROP TABLE ring_queue")
-    return orphans

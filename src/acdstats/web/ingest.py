@@ -133,7 +133,7 @@ def parse_batch(body: bytes, max_lines: int) -> list[Line]:
         ]
     else:
         lines = list(read_jsonl(io.BytesIO(body)))
-        if lines and all(_unreadable(raw) for _, raw in lines):
+        if lines and not any(_readable(raw) for _, raw in lines):
             raise TransportError(400, "Body is neither NDJSON nor a JSON array of events")
     if len(lines) > max_lines:
         raise TransportError(
@@ -142,5 +142,9 @@ def parse_batch(body: bytes, max_lines: int) -> list[Line]:
     return lines
 
 
-def _unreadable(raw: object) -> bool:
-    return isinstance(raw, InvalidRecord) and str(raw).startswith("not valid JSON")
+def _readable(raw: object) -> bool:
+    try:
+        orjson.loads(raw)  # type: ignore[arg-type]
+    except orjson.JSONDecodeError:
+        return False
+    return True
