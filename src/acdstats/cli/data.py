@@ -16,7 +16,7 @@ from acdstats.cli.options import account_option, db_option, open_db
 from acdstats.errors import ApiError
 from acdstats.importers.detect import FORMATS, open_reader
 from acdstats.services.ingest import IngestReport, Line, ingest
-from acdstats.services.methods import CallContext, call, find_method
+from acdstats.services.methods import CallContext, find_method, respond
 from acdstats.storage.derive import rebuild as rebuild_offers
 
 _SHOWN_REJECTS = 50
@@ -133,10 +133,10 @@ def query(
         user_id_as_string=user_id_as_string,
     )
     try:
-        answer = call(find_method(method), ctx, values)
+        answer = respond(find_method(method), ctx, values)
     except ApiError as exc:
-        answer = exc.as_dict()
-    click.echo(orjson.dumps(answer).decode())
+        answer = orjson.dumps(exc.as_dict())
+    click.echo(answer.decode())
     db.close()
 
 

@@ -6,9 +6,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from acdstats import errors
 from acdstats.errors import ApiError, shown
-from acdstats.services.statistics import DEFAULT_MAX_RECORDS, get_operator_statistics
+from acdstats.services.statistics import DEFAULT_MAX_RECORDS, operator_statistics_json
 from acdstats.storage.db import Database
 
 STATISTICS_ROLES = frozenset({"Owner", "Admin", "Developer", "Supervisor", "User manager"})
@@ -35,9 +37,10 @@ class Method:
 
 
 def _operator_statistics(ctx: CallContext, params: Mapping[str, str]) -> Any:
-    return get_operator_statistics(
+    text = operator_statistics_json(
         ctx.db.reader(), ctx.account_id, params, ctx.max_records, ctx.user_id_as_string
     )
+    return orjson.Fragment(text)  # rendered by the database, embedded as it is
 
 
 METHODS: dict[str, Method] = {
@@ -55,9 +58,15 @@ def find_method(name: str | None) -> Method:
     return method
 
 
-def call(method: Method, ctx: CallContext, params: Mapping[str, str]) -> dict[str, Any]:
-    """The response document: {"result": ...} or {"error": {...}}."""
+def respond(method: Method, ctx: CallContext, params: Mapping[str, str]) -> bytes:
+    """The response body exactly as the server sends it: {"result": ...} or {"error": ...}."""
     try:
-        return {"result": method.handler(ctx, params)}
+        return orjson.dumps({"result": method.handler(ctx, params)})
     except ApiError as exc:
-        return exc.as_dict()
+        return orjson.dumps(exc.as_dict())
+
+
+def call(method: Method, ctx: CallContext, params: Mapping[str, str]) -> dict[str, Any]:
+    """The same answer as Python values (for Python callers and tests)."""
+    document: dict[str, Any] = orjson.loads(respond(method, ctx, params))
+    return document

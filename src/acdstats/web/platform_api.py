@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any
 
+import orjson
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from acdstats.errors import ApiError
-from acdstats.services.methods import CallContext, call, find_method
+from acdstats.services.methods import CallContext, find_method, respond
 from acdstats.web.params import read_params
-from acdstats.web.responses import TransportError, error_response, json_response
+from acdstats.web.responses import TransportError, error_response
 from acdstats.web.state import ServerState
 
 log = logging.getLogger(__name__)
@@ -37,15 +37,15 @@ def routes(state: ServerState) -> list[BaseRoute]:
         name = request.path_params.get("method") or params.get("cmd")
         authorization = request.headers.get("authorization")
         answer = await run_in_threadpool(dispatch, state, name, authorization, params)
-        return json_response(answer)
+        return Response(answer, media_type="application/json")
 
     return [Route(path, endpoint, methods=["GET", "POST"]) for path in PATHS]
 
 
 def dispatch(
     state: ServerState, name: str | None, authorization: str | None, params: Mapping[str, str]
-) -> dict[str, Any]:
-    """The response document of one platform_api call (runs in a worker thread)."""
+) -> bytes:
+    """The response body of one platform_api call (runs in a worker thread)."""
     try:
         method = find_method(name)
         principal = state.authorize(authorization, method.roles)
@@ -56,6 +56,6 @@ def dispatch(
             max_records=state.settings.max_records,
             user_id_as_string=state.settings.user_id_as_string,
         )
-        return call(method, ctx, params)
+        return respond(method, ctx, params)
     except ApiError as exc:
-        return exc.as_dict()
+        return orjson.dumps(exc.as_dict())
