@@ -28,7 +28,7 @@ class DuckDBRaw:
     def run(self, query: Query) -> Any:
         text, params = sql(query, "duckdb", self.account_id)
         # An Arrow table: the cheapest complete result DuckDB hands to Python.
-        return self.con.execute(text, params).to_arrow_table()
+        return self.con.sql(text, params=params).to_arrow_table()
 
     def rows(self, query: Query, result: Any) -> list[Row]:
         columns = [column.to_pylist() for column in result.columns]

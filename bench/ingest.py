@@ -57,10 +57,15 @@ def import_file(events: Path, lines: int) -> IngestResult:
     return IngestResult(lines, seconds, report["stored"], len(report["rejected"]))
 
 
-def http_ingest(events: Path, batch_lines: int = 1000, clients: int = 4) -> IngestResult:
-    """A fresh server on a fresh database; clients post batches of batch_lines back to back."""
+def http_ingest(
+    events: Path, limit: int, batch_lines: int = 1000, clients: int = 4
+) -> IngestResult:
+    """A fresh server on a fresh database; clients post batches of batch_lines back to back.
+
+    The first `limit` lines of the file only: the rate is what is measured.
+    """
     with events.open("rb") as stream:
-        lines = stream.readlines()
+        lines = stream.readlines()[:limit]
     batches = [b"".join(lines[i : i + batch_lines]) for i in range(0, len(lines), batch_lines)]
     with tempfile.TemporaryDirectory(prefix="acdstats-bench-") as tmp:
         folder = Path(tmp)

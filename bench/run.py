@@ -39,6 +39,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--q1-requests", type=int, default=300)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--http-events", type=int, default=200_000, help="events posted to POST /events"
+    )
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--skip-ingest", action="store_true")
     parser.add_argument("--no-write", action="store_true", help="do not touch docs/")
@@ -109,7 +112,7 @@ def main() -> None:
                 engine.close()
     assert results is not None
     if not args.skip_ingest:
-        ingest(data, results)
+        ingest(data, results, args.http_events)
     table = report.markdown(results)
     print(table)
     if not args.no_write:
@@ -149,11 +152,11 @@ def measure(engines: list[Any], qs: list[Query], results: report.Results, reps: 
                 results.samples.setdefault((q.name, engine.name), []).append(elapsed)
 
 
-def ingest(data: Dataset, results: report.Results) -> None:
+def ingest(data: Dataset, results: report.Results, http_events: int) -> None:
     events = int(data.meta["ingest_events"])
     log(f"acdstats import of {events:,} events ...")
     results.imported = import_file(data.events, events)
     log(f"import: {results.imported.per_second:,.0f} events/s")
     log("POST /events in batches of 1,000 ...")
-    results.http = http_ingest(data.events)
+    results.http = http_ingest(data.events, http_events)
     log(f"HTTP ingest: {results.http.per_second:,.0f} events/s")
