@@ -28,6 +28,8 @@ class Results:
     server_rss: int = 0
     imported: Any = None
     http: Any = None
+    dataset_load: tuple[int, float] | None = None  # events, seconds (acdstats simulate --db)
+    full_size_events: int = 0
 
     def median(self, query: str, engine: str) -> float | None:
         values = self.samples.get((query, engine))
@@ -124,6 +126,15 @@ def details(r: Results) -> list[str]:
             f"fresh server and database: {h.seconds:.1f} s, {h.per_second:,.0f} events/s "
             f"(stored {h.stored:,}, failed batches {h.errors}, server peak RSS "
             f"{h.peak_rss / 2**20:,.0f} MB)"
+        )
+    if r.dataset_load is not None:
+        events, seconds = r.dataset_load
+        rate = events / seconds
+        lines.append(
+            f"Building this dataset (`acdstats simulate --db`, simulation and ingest in one "
+            f"pipeline, 200k-event transactions): {events:,} events in {seconds:,.0f} s, "
+            f"{rate:,.0f} events/s; the default size (~20M offers, ~{r.full_size_events:,} "
+            f"events) would take ~{r.full_size_events / rate / 60:,.0f} min at that rate"
         )
     if r.server_rss:
         rss = r.server_rss / 2**20
