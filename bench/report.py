@@ -24,6 +24,7 @@ class Results:
     checks: dict[str, dict[str, Any]] = field(default_factory=dict)  # q -> totals + verdict
     q1_latencies: list[float] = field(default_factory=list)
     throughput: Any = None
+    ceiling: Any = None  # GetRoles at the same concurrency
     clients: int = 16
     server_rss: int = 0
     imported: Any = None
@@ -111,6 +112,13 @@ def details(r: Results) -> list[str]:
             f"Q1 at {r.clients} concurrent keep-alive clients for {t.seconds:.1f} s: "
             f"{t.per_second:,.0f} requests/s, {t.errors} errors, p50 under load "
             f"{_ms(statistics.median(t.latencies) if t.latencies else None)} ms"
+        )
+    if r.ceiling is not None:
+        c = r.ceiling
+        lines.append(
+            f"GetRoles (no query: HTTP, TLS and the token check only) at {r.clients} clients: "
+            f"{c.per_second:,.0f} requests/s, {c.errors} errors — the ceiling that the "
+            "server and the Python client reach together on this machine"
         )
     if r.imported is not None:
         i = r.imported

@@ -129,17 +129,23 @@ class Throughput:
         return self.ok / self.seconds
 
 
-def throughput(server: Server, query: Query, clients: int, seconds: float) -> Throughput:
-    """Keep-alive clients posting the query back to back for a fixed time; errors counted."""
+def throughput(
+    server: Server,
+    params: dict[str, str],
+    clients: int,
+    seconds: float,
+    method: str = "GetACDOperatorStatistics",
+) -> Throughput:
+    """Keep-alive clients posting the call back to back for a fixed time; errors counted."""
     result = Throughput(seconds)
-    url = server.url("GetACDOperatorStatistics")
+    url = server.url(method)
 
     async def worker(stop: float) -> None:
         async with httpx.AsyncClient(verify=server.ssl, timeout=60) as client:
             while time.perf_counter() < stop:
                 started = time.perf_counter()
                 try:
-                    answer = await client.post(url, data=query.params, headers=server.auth)
+                    answer = await client.post(url, data=params, headers=server.auth)
                     good = answer.status_code == 200 and b'"result"' in answer.content[:20]
                 except httpx.HTTPError:
                     good = False
