@@ -6,7 +6,6 @@ from collections.abc import Callable, Iterator
 
 from acdstats.services.ingest import IngestReport, Line, ingest
 from acdstats.simulate.config import SimulationConfig
-from acdstats.simulate.render import iter_dicts
 from acdstats.simulate.runner import DayResult, Summary, simulate_days
 from acdstats.storage.db import Database
 
@@ -22,16 +21,20 @@ def load_into_db(
     batch_lines: int = LOAD_BATCH_LINES,
     on_day: Callable[[DayResult], None] | None = None,
 ) -> tuple[Summary, IngestReport]:
-    """Simulate and ingest; on_day is called once a day's events have all been handed over."""
+    """Simulate and ingest; on_day is called once a day's events have all been handed over.
+
+    Days are rendered to JSON Lines in the workers and handed to ingest as raw lines (its
+    fast path, checked in the database), which leaves the ingesting process only the writes.
+    """
     summary = Summary()
 
     def lines() -> Iterator[Line]:
         number = 0
-        for result in simulate_days(config, workers):
-            assert result.log is not None
-            for record in iter_dicts(result.log):
+        for result in simulate_days(config, workers, jsonl=True):
+            assert result.jsonl is not None
+            for line in result.jsonl.splitlines():
                 number += 1
-                yield number, record
+                yield number, line
             summary.add(result)
             if on_day is not None:
                 on_day(result)
