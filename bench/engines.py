@@ -86,3 +86,26 @@ class PolarsLazy:
 
     def close(self) -> None:
         pass
+
+
+class InProcess:
+    """The statistics method called in process on the same file (no HTTP, TLS or token):
+    the server's own share. Opened after the server stopped (it holds the file's lock)."""
+
+    name = "acdstats in process"
+
+    def __init__(self, path: Path, account_id: int):
+        from acdstats.services import methods
+        from acdstats.storage.db import Database
+
+        self.db = Database(path, read_only=True)
+        self.ctx = methods.CallContext(self.db, account_id)
+        self.method = methods.find_method("GetACDOperatorStatistics")
+        # The response bytes where the service offers them, else the decoded answer.
+        self.respond = getattr(methods, "respond", None) or methods.call
+
+    def run(self, query: Query) -> Any:
+        return self.respond(self.method, self.ctx, query.params)
+
+    def close(self) -> None:
+        self.db.close()

@@ -21,6 +21,7 @@ class Results:
     engines: list[str]
     queries: list[tuple[str, str]]  # (name, label)
     samples: dict[tuple[str, str], list[float]] = field(default_factory=dict)  # (q, engine)
+    in_process: dict[str, list[float]] = field(default_factory=dict)  # q -> seconds
     checks: dict[str, dict[str, Any]] = field(default_factory=dict)  # q -> totals + verdict
     q1_latencies: list[float] = field(default_factory=list)
     throughput: Any = None
@@ -70,10 +71,12 @@ def markdown(r: Results) -> str:
     ours, others = r.engines[0], r.engines[1:]
     out = [f"- **{k}**: {v}" for k, v in r.header.items()]
     out += ["", "### Queries: median wall time (ms)", ""]
-    out.append(f"| query | {' | '.join(r.engines)} |")
-    out.append("|---" * (len(r.engines) + 1) + "|")
+    out.append(f"| query | {' | '.join(r.engines)} | acdstats in process, no HTTP |")
+    out.append("|---" * (len(r.engines) + 2) + "|")
     for name, label in r.queries:
         cells = [_ms(r.median(name, e)) for e in r.engines]
+        inner = r.in_process.get(name)
+        cells.append(_ms(statistics.median(inner) if inner else None))
         out.append(f"| {name}: {label} | {' | '.join(cells)} |")
     out += ["", f"### Ratios: {ours} / alternative (below 1: acdstats is faster)", ""]
     out.append(f"| query | {' | '.join(others)} |")

@@ -20,7 +20,7 @@ import polars
 
 from bench import report
 from bench.dataset import ROOT, Dataset, prepare
-from bench.engines import DuckDBRaw, PolarsLazy
+from bench.engines import DuckDBRaw, InProcess, PolarsLazy
 from bench.ingest import http_ingest, import_file
 from bench.postgres import Postgres
 from bench.rows import summary
@@ -117,6 +117,7 @@ def main() -> None:
             for engine in engines:
                 engine.close()
     assert results is not None
+    in_process(data, qs, results, args.reps)
     results.dataset_load = (int(data.meta["events"]), float(data.meta["load_seconds"]))
     results.full_size_events = round(
         data.meta["events"] / data.meta["offers"] * 20_000_000
@@ -180,6 +181,20 @@ def measure(engines: list[Any], qs: list[Query], results: report.Results, reps: 
                 engine.run(q)
                 elapsed = time.perf_counter() - t0
                 results.samples.setdefault((q.name, engine.name), []).append(elapsed)
+
+
+def in_process(data: Dataset, qs: list[Query], results: report.Results, reps: int) -> None:
+    log("the same queries in process, without the server ...")
+    engine = InProcess(data.db, data.account_id)
+    try:
+        for q in qs:
+            engine.run(q)  # warm-up, as the others had
+            for _ in range(reps):
+                t0 = time.perf_counter()
+                engine.run(q)
+                results.in_process.setdefault(q.name, []).append(time.perf_counter() - t0)
+    finally:
+        engine.close()
 
 
 def ingest(data: Dataset, results: report.Results, http_events: int) -> None:
