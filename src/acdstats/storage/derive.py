@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import duckdb
+import pyarrow as pa
 
 from acdstats.storage import rollups
 from acdstats.storage.bulk import int64, registered
@@ -54,7 +55,10 @@ def status_scope(cur: duckdb.DuckDBPyConnection, account_id: int) -> list[tuple[
 
     A status event at t can only matter to calls that ended by t + 1 s, and not to calls
     that ended (more than 1 s) before the operator's last non-AFTER_SERVICE status before
-    t: those calls' after-call work was already closed by that status.
+    t: those calls' after-call work was already closed by that status. Without such a
+    status, every status before t is AFTER_SERVICE, and a call's ACW must start within
+    10 s of its end: so only calls that ended at most 11 s before the operator's first
+    status can be touched.
     """
     rows = cur.execute(
         """
@@ -62,16 +66,25 @@ def status_scope(cur: duckdb.DuckDBPyConnection, account_id: int) -> list[tuple[
             SELECT user_id, min(at_ms) AS first_ms, max(at_ms) AS last_ms FROM batch_events
             WHERE outcome = 'new' AND type = 'status' GROUP BY user_id
         )
-        SELECT c.user_id, max(epoch_ms(s.event_at)), any_value(c.last_ms) FROM changed c
+        SELECT c.user_id,
+            max(epoch_ms(s.event_at)) FILTER (WHERE s.status <> 'AFTER_SERVICE'),
+            least(min(epoch_ms(s.event_at)), any_value(c.first_ms)), any_value(c.last_ms)
+        FROM changed c
         LEFT JOIN status_events s ON s.account_id = $account AND s.user_id = c.user_id
-            AND s.status <> 'AFTER_SERVICE' AND epoch_ms(s.event_at) < c.first_ms
+            AND epoch_ms(s.event_at) < c.first_ms
         GROUP BY c.user_id
         """,
         {"account": account_id},
     ).fetchall()
     return [
-        (user, _FAR_PAST if closed is None else closed - 2 * _BEFORE_END_MS, last + _BEFORE_END_MS)
-        for user, closed, last in rows
+        (
+            user,
+            first - _BEFORE_END_MS - _START_WITHIN_MS
+            if closed is None
+            else closed - 2 * _BEFORE_END_MS,
+            last + _BEFORE_END_MS,
+        )
+        for user, closed, first, last in rows
     ]
 
 
@@ -95,29 +108,28 @@ def refresh_acw(
         user_match = "o.user_id = s.user_id"
     columns = {
         "user_id": int64([s[0] for s in scope]),
-        "lo": int64([s[1] for s in scope]),
-        "hi": int64([s[2] for s in scope]),
+        "lo": pa.array([s[1] for s in scope], pa.timestamp("ms")),
+        "hi": pa.array([s[2] for s in scope], pa.timestamp("ms")),
     }
+    # The scope's overall bounds, as constants: filters that zone maps can prune on.
+    bounds = (
+        f"o.ended_at BETWEEN make_timestamp_ms({min(s[1] for s in scope):d}) "
+        f"AND make_timestamp_ms({max(s[2] for s in scope):d})"
+    )
     params = {"account": account_id}
+    in_scope = f"JOIN acw_scope s ON {user_match} AND o.ended_at BETWEEN s.lo AND s.hi"
     with registered(cur, "acw_scope", columns):
         if not everything:  # (a rebuild recomputes every rollup anyway)
             # A superset of the offers the update changes: every call end in the scope.
-            scope_join = (
-                f"JOIN acw_scope s ON {user_match} AND epoch_ms(o.ended_at) BETWEEN s.lo AND s.hi"
-            )
-            rollups.mark(cur, "o.source = 'e'", params, joins=scope_join)
-        cur.execute(_ACW_SQL.format(user_match=user_match), params)
+            rollups.mark(cur, f"o.source = 'e' AND {bounds}", params, joins=in_scope)
+        cur.execute(_ACW_SQL.format(in_scope=in_scope, bounds=bounds), params)
 
 
 _ACW_SQL = f"""
 WITH targets AS (
     SELECT DISTINCT o.user_id, o.ended_at, epoch_ms(o.ended_at) AS end_ms
-    FROM offers o JOIN acw_scope s
-        ON {{user_match}} AND epoch_ms(o.ended_at) BETWEEN s.lo AND s.hi
-    WHERE o.account_id = $account AND o.source = 'e'
-      -- the scope's overall bounds, as plain filters that zone maps can prune on
-      AND o.ended_at >= make_timestamp_ms((SELECT min(lo) FROM acw_scope))
-      AND o.ended_at <= make_timestamp_ms((SELECT max(hi) FROM acw_scope))
+    FROM offers o {{in_scope}}
+    WHERE o.account_id = $account AND o.source = 'e' AND {{bounds}}
 ),
 st AS (
     SELECT user_id, ord, event_at, status FROM status_events
