@@ -46,8 +46,10 @@ def test_python_and_sql_rendering_are_identical(
     loaded: Database, day: int, days: int, aggregation: str, group: str, users: str,
     report: str, abbreviation: str, as_string: bool,
 ) -> None:  # fmt: skip
-    window = {"from_date": f"2026-03-0{day} 00:00:00",
-              "to_date": f"2026-03-{day + days:02d} 00:00:00"}
+    window = {
+        "from_date": f"2026-03-0{day} 00:00:00",
+        "to_date": f"2026-03-{day + days:02d} 00:00:00",
+    }
     params = {**window, "user_id": users, "aggregation": aggregation, "group": group,
               "report": report, "abbreviation": abbreviation}  # fmt: skip
     assert most_records(parse_operator_statistics(params)) <= 2_000  # the Python path
