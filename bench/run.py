@@ -37,6 +37,9 @@ def parse_args() -> argparse.Namespace:
     parser.set_defaults(size="full")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--reps", type=int, default=7, help="timed runs of each query")
+    parser.add_argument(
+        "--interleave", action="store_true", help="time engines round-robin, not in blocks"
+    )
     parser.add_argument("--q1-requests", type=int, default=300)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=10.0)
@@ -69,12 +72,13 @@ def main() -> None:
         f"{data.meta['offers']:,} offers from {data.meta['events']:,} events",
         "code": code_version(),
         "versions": f"DuckDB {duckdb.__version__}, Polars {polars.__version__}",
-        "method": f"median of {args.reps} runs per query and engine, engines interleaved; "
+        "method": f"median of {args.reps} runs per query and engine ("
+        + ("round-robin over the engines" if args.interleave else "back to back, after a warm-up")
+        + "); "
         "acdstats = `acdstats serve` over TLS with a JWT, httpx keep-alive client, until the "
         "JSON body is received; the others = the same GROUP BY over the offers table "
         "(DuckDB: its own file, result as Arrow; Polars: lazy Parquet scan; PostgreSQL: "
-        "indexed, VACUUM ANALYZE, psycopg fetchall). The Q1 target uses the p50 of back-to-"
-        "back requests (below); Q1 in the table is measured between the other queries, cold.",
+        "indexed, VACUUM ANALYZE, psycopg fetchall).",
     }
     engines: list[Any] = []
     results: report.Results | None = None
@@ -99,7 +103,7 @@ def main() -> None:
             )
             results.clients = args.clients
             check(engines, qs, results)
-            measure(engines, qs, results, args.reps)
+            measure(engines, qs, results, args.reps, args.interleave)
             log(f"Q1: {args.q1_requests} sequential requests ...")
             for _ in range(args.q1_requests):
                 t0 = time.perf_counter()
@@ -171,16 +175,27 @@ def check(engines: list[Any], qs: list[Query], results: report.Results) -> None:
         log(f"{q.name}: {results.checks[q.name]}")
 
 
-def measure(engines: list[Any], qs: list[Query], results: report.Results, reps: int) -> None:
-    """Interleaved, so that a burst of load from elsewhere hits every engine alike."""
-    for rep in range(reps):
-        log(f"timed round {rep + 1}/{reps}")
-        for q in qs:
-            for engine in engines:
-                t0 = time.perf_counter()
-                engine.run(q)
-                elapsed = time.perf_counter() - t0
+def measure(
+    engines: list[Any], qs: list[Query], results: report.Results, reps: int, interleave: bool
+) -> None:
+    """Per query and engine: one warm-up run, then `reps` timed runs back to back.
+
+    With interleave, round-robin instead (each run follows the other engines' runs).
+    """
+    for q in qs:
+        log(f"timing {q.name}")
+        if interleave:
+            schedule = [e for _ in range(reps) for e in engines]
+        else:
+            schedule = [e for e in engines for _ in range(reps + 1)]
+        warmed: set[str] = set()
+        for engine in schedule:
+            t0 = time.perf_counter()
+            engine.run(q)
+            elapsed = time.perf_counter() - t0
+            if interleave or engine.name in warmed:
                 results.samples.setdefault((q.name, engine.name), []).append(elapsed)
+            warmed.add(engine.name)
 
 
 def in_process(data: Dataset, qs: list[Query], results: report.Results, reps: int) -> None:
