@@ -24,6 +24,7 @@ class Results:
     in_process: dict[str, list[float]] = field(default_factory=dict)  # q -> seconds
     checks: dict[str, dict[str, Any]] = field(default_factory=dict)  # q -> totals + verdict
     q1_latencies: list[float] = field(default_factory=list)
+    floor_latencies: list[float] = field(default_factory=list)  # GetRoles, back to back
     throughput: Any = None
     ceiling: Any = None  # GetRoles at the same concurrency
     clients: int = 16
@@ -108,6 +109,11 @@ def details(r: Results) -> list[str]:
             f"Q1 latency, one keep-alive client, {len(lat)} requests: p50 "
             f"{_ms(statistics.median(lat))} ms, p90 {_ms(percentile(lat, 0.9))} ms, "
             f"p99 {_ms(percentile(lat, 0.99))} ms"
+        )
+    if r.floor_latencies:
+        lines.append(
+            f"GetRoles (reads no statistics) the same way: p50 "
+            f"{_ms(statistics.median(r.floor_latencies))} ms — HTTP, TLS and the token check"
         )
     if r.throughput is not None:
         t = r.throughput
