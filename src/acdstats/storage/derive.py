@@ -26,22 +26,35 @@ def rederive_requests(cur: duckdb.DuckDBPyConnection, account_id: int) -> int:
         "CREATE OR REPLACE TEMP TABLE dirty AS SELECT DISTINCT request_id FROM batch_events "
         "WHERE outcome = 'new' AND type <> 'status'"
     )
-    in_dirty = "o.source = 'e' AND o.request_id IN (SELECT request_id FROM dirty)"
-    rollups.mark(cur, in_dirty, params)
-    cur.execute(
-        "DELETE FROM offers WHERE account_id = $account AND source = 'e' "
-        "AND request_id IN (SELECT request_id FROM dirty)",
+    # One scan finds when the touched requests happened; every later statement filters on
+    # that span as constants, so zone maps skip the rest of the tables. (An offer's
+    # offered_at is one of its request's event times.)
+    first, last = cur.execute(
+        "SELECT min(epoch_ms(event_at)), max(epoch_ms(event_at)) FROM request_events "
+        "WHERE account_id = $account AND request_id IN (SELECT request_id FROM dirty)",
         params,
-    )
-    derive_offers(cur, account_id, "e.request_id IN (SELECT request_id FROM dirty)")
-    rollups.mark(cur, in_dirty, params)
-    ended = cur.execute(
-        "SELECT user_id, min(epoch_ms(ended_at)), max(epoch_ms(ended_at)) FROM offers "
-        "WHERE account_id = $account AND source = 'e' AND ended_at IS NOT NULL "
-        "AND request_id IN (SELECT request_id FROM dirty) GROUP BY user_id",
-        params,
-    ).fetchall()
-    refresh_acw(cur, account_id, [(u, lo, hi) for u, lo, hi in ended])
+    ).fetchall()[0]
+    if first is None:  # no request events in the batch: nothing to derive
+        cur.execute("CREATE OR REPLACE TEMP TABLE orphans (event_key VARCHAR)")
+    else:
+        span = f"BETWEEN make_timestamp_ms({first:d}) AND make_timestamp_ms({last:d})"
+        in_dirty = (
+            f"o.source = 'e' AND o.offered_at {span} "
+            "AND o.request_id IN (SELECT request_id FROM dirty)"
+        )
+        rollups.mark(cur, in_dirty, params)
+        cur.execute(f"DELETE FROM offers o WHERE o.account_id = $account AND {in_dirty}", params)
+        derive_offers(
+            cur, account_id, f"e.event_at {span} AND e.request_id IN (SELECT request_id FROM dirty)"
+        )
+        rollups.mark(cur, in_dirty, params)
+        ended = cur.execute(
+            "SELECT o.user_id, min(epoch_ms(o.ended_at)), max(epoch_ms(o.ended_at)) FROM offers o "
+            f"WHERE o.account_id = $account AND {in_dirty} AND o.ended_at IS NOT NULL "
+            "GROUP BY o.user_id",
+            params,
+        ).fetchall()
+        refresh_acw(cur, account_id, [(u, lo, hi) for u, lo, hi in ended])
     orphaned = cur.execute(
         "SELECT count(*) FROM batch_events WHERE outcome = 'new' "
         "AND event_key IN (SELECT event_key FROM orphans)"
