@@ -42,10 +42,10 @@ ranked AS (
 ),
 stored AS (
     SELECT event_key, content FROM request_events
-    WHERE account_id = $account AND event_key IN (SELECT event_key FROM keyed)
+    WHERE account_id = $account AND {{bounds}} AND event_key IN (SELECT event_key FROM keyed)
     UNION ALL
     SELECT event_key, content FROM status_events
-    WHERE account_id = $account AND event_key IN (SELECT event_key FROM keyed)
+    WHERE account_id = $account AND {{bounds}} AND event_key IN (SELECT event_key FROM keyed)
 )
 SELECT r.*,
     CASE WHEN s.content IS NOT NULL AND s.content <> r.content THEN 'conflict'
@@ -68,7 +68,18 @@ class EventOutcome:
 def store_checked_events(cur: duckdb.DuckDBPyConnection, account_id: int) -> EventOutcome:
     """Append the batch's new events; count duplicates; report conflicting event_ids."""
     params = {"account": account_id}
-    cur.execute(_CLASSIFY, params)
+    # An event stored before with the same content has the same time: when every event of
+    # the batch is keyed by content, only the batch's time span can hold its duplicates.
+    with_id, first, last = cur.execute(
+        "SELECT count(event_id), min(at_ms), max(at_ms) FROM checked "
+        "WHERE reason IS NULL AND type <> 'offer'"
+    ).fetchall()[0]
+    bounds = (
+        "true"
+        if with_id or first is None
+        else f"event_at BETWEEN make_timestamp_ms({first:d}) AND make_timestamp_ms({last:d})"
+    )
+    cur.execute(_CLASSIFY.format(bounds=bounds), params)
     cur.execute(
         """
         INSERT INTO request_events
