@@ -33,6 +33,7 @@ def parse_args() -> argparse.Namespace:
     size = parser.add_mutually_exclusive_group()
     size.add_argument("--small", dest="size", action="store_const", const="small")
     size.add_argument("--medium", dest="size", action="store_const", const="medium")
+    size.add_argument("--large", dest="size", action="store_const", const="large")
     size.add_argument("--full", dest="size", action="store_const", const="full")
     parser.set_defaults(size="full")
     parser.add_argument("--seed", type=int, default=1)

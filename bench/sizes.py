@@ -25,6 +25,8 @@ class Size:
 SIZES = {
     "small": Size("small", 200, 50, 30, 200, 7),
     "medium": Size("medium", 500, 50, 90, 200, 30),
+    # The full size's operators and queues over a quarter: Q1, Q2, Q4 and Q5 as at full size.
+    "large": Size("large", 2000, 50, 90, 200, 30),
     "full": Size("full", 2000, 50, 365, 200, 30),
 }
 
