@@ -18,7 +18,7 @@ from acdstats.storage.derive import (
     status_scope,
     store_offer_records,
 )
-from acdstats.storage.eventstore import store_checked_events
+from acdstats.storage.eventstore import PART_BITS, batch_report, store_checked_events
 from acdstats.storage.incoming import check_batch
 
 BATCH_LINES = 50_000
@@ -76,34 +76,48 @@ def ingest_batch(
     db: Database, account_id: int, batch: list[Line], write_timeout: float | None = None
 ) -> IngestReport:
     """Check and store one batch in one write transaction (all of it, or nothing)."""
-    report = IngestReport()
+    return ingest_parts(db, account_id, [batch], write_timeout)[0]
+
+
+def ingest_parts(
+    db: Database, account_id: int, parts: list[list[Line]], write_timeout: float | None = None
+) -> list[IngestReport]:
+    """Several batches (for example concurrent HTTP requests) in one write transaction.
+
+    Each part gets its own report, with its own line numbers; the per-transaction work
+    (checking, deriving, rollups) is paid once for all of them.
+    """
+    reports = [IngestReport() for _ in parts]
     numbers: list[int] = []
     docs: list[str | None] = []
     errors: list[str | None] = []
-    for number, raw in batch:
-        if raw is None:
-            report.skipped += 1
-            continue
-        doc, error = _document(raw)
-        numbers.append(number)
-        docs.append(doc)
-        errors.append(error)
+    for index, (part, report) in enumerate(zip(parts, reports, strict=True)):
+        for number, raw in part:
+            if raw is None:
+                report.skipped += 1
+                continue
+            doc, error = _document(raw)
+            numbers.append((index << PART_BITS) | number)
+            docs.append(doc)
+            errors.append(error)
     with db.writer(write_timeout) as cur:
         check_batch(cur, account_id, numbers, docs, errors)
-        events = store_checked_events(cur, account_id)
-        records = store_offer_records(cur, account_id)
-        report.orphaned = rederive_requests(cur, account_id)
+        store_checked_events(cur, account_id)
+        store_offer_records(cur, account_id)
+        rederive_requests(cur, account_id)
         refresh_acw(cur, account_id, status_scope(cur, account_id))
         rollups.refresh(cur, account_id)
-        rejected = cur.execute(
-            "SELECT line, reason FROM checked WHERE reason IS NOT NULL"
-        ).fetchall()
+        counted = batch_report(cur)
         for table in ("checked", "batch_events", "orphans"):
             cur.execute(f"DROP TABLE IF EXISTS {table}")
-    report.stored = events.stored + records
-    report.duplicates = events.duplicates
-    report.rejected = sorted([*rejected, *events.conflicts])
-    return report
+    for index, report in enumerate(reports):
+        part_report = counted.get(index)
+        if part_report is not None:
+            report.stored = part_report.stored
+            report.duplicates = part_report.duplicates
+            report.orphaned = part_report.orphaned
+            report.rejected = part_report.rejected
+    return reports
 
 
 def _document(raw: dict[str, Any] | bytes | InvalidRecord) -> tuple[str | None, str | None]:

@@ -16,10 +16,11 @@ _BEFORE_END_MS = 1000
 _START_WITHIN_MS = 10_000
 
 
-def rederive_requests(cur: duckdb.DuckDBPyConnection, account_id: int) -> int:
+def rederive_requests(cur: duckdb.DuckDBPyConnection, account_id: int) -> None:
     """Replace the event-derived offers of the requests the batch touched.
 
-    Reads temp table `batch_events`; returns how many of its new events are orphans.
+    Reads temp table `batch_events`; leaves temp table `orphans` (keys of answers and
+    no-answers that found nothing ringing).
     """
     params = {"account": account_id}
     cur.execute(
@@ -55,12 +56,7 @@ def rederive_requests(cur: duckdb.DuckDBPyConnection, account_id: int) -> int:
             params,
         ).fetchall()
         refresh_acw(cur, account_id, [(u, lo, hi) for u, lo, hi in ended])
-    orphaned = cur.execute(
-        "SELECT count(*) FROM batch_events WHERE outcome = 'new' "
-        "AND event_key IN (SELECT event_key FROM orphans)"
-    ).fetchall()[0][0]
     cur.execute("DROP TABLE dirty")
-    return int(orphaned)
 
 
 def status_scope(cur: duckdb.DuckDBPyConnection, account_id: int) -> list[tuple[int, int, int]]:
@@ -176,9 +172,9 @@ WHERE offers.account_id = $account AND offers.source = 'e'
 """
 
 
-def store_offer_records(cur: duckdb.DuckDBPyConnection, account_id: int) -> int:
+def store_offer_records(cur: duckdb.DuckDBPyConnection, account_id: int) -> None:
     """Upsert the batch's offer records (temp table `checked`) by identity
-    (request_id, user_id, offered_at): a later line wins. Returns how many lines there were.
+    (request_id, user_id, offered_at): a later line wins.
     """
     cur.execute(
         """
@@ -189,10 +185,7 @@ def store_offer_records(cur: duckdb.DuckDBPyConnection, account_id: int) -> int:
             PARTITION BY request_id, user_id, offered_ms ORDER BY line DESC) = 1
         """
     )
-    lines = cur.execute(
-        "SELECT count(*) FROM checked WHERE reason IS NULL AND type = 'offer'"
-    ).fetchall()[0][0]
-    if lines:
+    if cur.execute("SELECT count(*) FROM batch").fetchall()[0][0]:
         in_batch = (
             "o.source = 'r' AND EXISTS (SELECT 1 FROM batch b WHERE b.request_id = o.request_id "
             "AND b.user_id = o.user_id AND make_timestamp_ms(b.offered_ms) = o.offered_at)"
@@ -201,7 +194,6 @@ def store_offer_records(cur: duckdb.DuckDBPyConnection, account_id: int) -> int:
         _replace_records(cur, account_id)
         rollups.mark(cur, in_batch, {"account": account_id})
     cur.execute("DROP TABLE batch")
-    return int(lines)
 
 
 def _replace_records(cur: duckdb.DuckDBPyConnection, account_id: int) -> None:

@@ -58,15 +58,8 @@ FROM ranked r LEFT JOIN stored s USING (event_key)
 """
 
 
-@dataclass
-class EventOutcome:
-    stored: int = 0
-    duplicates: int = 0
-    conflicts: list[tuple[int, str]] = field(default_factory=list)
-
-
-def store_checked_events(cur: duckdb.DuckDBPyConnection, account_id: int) -> EventOutcome:
-    """Append the batch's new events; count duplicates; report conflicting event_ids."""
+def store_checked_events(cur: duckdb.DuckDBPyConnection, account_id: int) -> None:
+    """Append the batch's new events; classify the others as duplicates or conflicts."""
     params = {"account": account_id}
     # An event stored before with the same content has the same time: when every event of
     # the batch is keyed by content, only the batch's time span can hold its duplicates.
@@ -98,13 +91,51 @@ def store_checked_events(cur: duckdb.DuckDBPyConnection, account_id: int) -> Eve
         """,
         params,
     )
-    counts = dict(cur.execute("SELECT outcome, count(*) FROM batch_events GROUP BY ALL").fetchall())
-    conflicts = cur.execute(
+
+
+# A batch may join the lines of several requests: line numbers carry the part in their high
+# 32 bits (`line >> 32`), so every count below is per part.
+PART_BITS = 32
+
+
+@dataclass
+class PartReport:
+    stored: int = 0
+    duplicates: int = 0
+    orphaned: int = 0
+    rejected: list[tuple[int, str]] = field(default_factory=list)
+
+
+def batch_report(cur: duckdb.DuckDBPyConnection) -> dict[int, PartReport]:
+    """Per part: what the batch's temp tables (checked, batch_events, orphans) say."""
+    reports: dict[int, PartReport] = {}
+
+    def part(line: int) -> PartReport:
+        return reports.setdefault(line >> PART_BITS, PartReport())
+
+    counts = cur.execute(
         """
-        SELECT line, 'conflict: event_id ' || event_id || CASE WHEN was_stored
-            THEN ' is already stored with different content'
-            ELSE ' appears earlier in this batch with different content' END
-        FROM batch_events WHERE outcome = 'conflict' ORDER BY line
+        SELECT line, coalesce(outcome IN ('new', 'record'), false),
+            coalesce(outcome = 'duplicate', false), is_orphan, reason
+        FROM (
+            SELECT line, outcome, event_key IN (SELECT event_key FROM orphans) AS is_orphan,
+                CASE WHEN outcome = 'conflict' THEN 'conflict: event_id ' || event_id ||
+                    CASE WHEN was_stored THEN ' is already stored with different content'
+                    ELSE ' appears earlier in this batch with different content' END
+                END AS reason
+            FROM batch_events
+            UNION ALL
+            SELECT line, CASE WHEN reason IS NULL THEN 'record' END, false, reason
+            FROM checked WHERE reason IS NOT NULL OR type = 'offer'
+        )
+        ORDER BY line
         """
     ).fetchall()
-    return EventOutcome(counts.get("new", 0), counts.get("duplicate", 0), conflicts)
+    for line, stored, duplicate, orphan, reason in counts:
+        report = part(line)
+        report.stored += stored
+        report.duplicates += duplicate
+        report.orphaned += stored and orphan
+        if reason is not None:
+            report.rejected.append((line & ((1 << PART_BITS) - 1), reason))
+    return reports
