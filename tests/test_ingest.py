@@ -223,3 +223,19 @@ def test_rebuild_equals_incremental(db: Database, seed: int) -> None:
     with db.writer() as cur:
         rebuild(cur, 1)
     assert statistics(db, aggregation="hour") == incremental
+
+
+def test_parts_of_one_transaction_are_reported_apart(db: Database) -> None:
+    from acdstats.services.ingest import ingest_parts
+
+    first = [ev("offered", "10:00:00", r="r1", u=7, q=5), {"type": "nope"},
+             ev("answered", "10:00:04", r="r1", u=7)]  # fmt: skip
+    second = [ev("answered", "10:00:04", r="r1", u=7), None,
+              ev("unanswered", "10:00:09", r="r2", u=8), {"type": "offered"}]  # fmt: skip
+    a, b = ingest_parts(db, 1, [list(enumerate(first, 1)), list(enumerate(second, 1))])
+    assert (a.stored, a.duplicates, a.orphaned, a.skipped) == (2, 0, 0, 0)
+    assert [line for line, _ in a.rejected] == [2]
+    # The second part repeats the first part's answer and has an orphan no-answer.
+    assert (b.stored, b.duplicates, b.orphaned, b.skipped) == (1, 1, 1, 1)
+    assert [line for line, _ in b.rejected] == [4]
+    assert per_user(db, report="AC;SA") == {7: {"AC": 1, "SA": (4, 4, 4, 1, 4)}}

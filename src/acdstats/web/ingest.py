@@ -20,8 +20,9 @@ from acdstats import errors
 from acdstats.domain.events import InvalidRecord
 from acdstats.errors import ApiError, WriterBusy
 from acdstats.importers.jsonl_csv import read_jsonl
-from acdstats.services.ingest import Line, ingest_batch
+from acdstats.services.ingest import Line
 from acdstats.services.methods import INGEST_ROLES
+from acdstats.web.group_commit import GroupCommit
 from acdstats.web.params import read_body
 from acdstats.web.responses import TransportError, error_response, json_response
 from acdstats.web.state import ServerState
@@ -90,6 +91,8 @@ OPENAPI_PATH = {
 
 
 def routes(state: ServerState) -> list[BaseRoute]:
+    writer = GroupCommit(state.db)
+
     async def endpoint(request: Request) -> Response:
         authorization = request.headers.get("authorization")
         try:
@@ -103,7 +106,7 @@ def routes(state: ServerState) -> list[BaseRoute]:
             return error_response(exc.status, exc.status, exc.msg)
         try:
             report = await run_in_threadpool(
-                ingest_batch, state.db, principal.account_id, lines, WRITE_WAIT_S
+                writer.write, principal.account_id, lines, WRITE_WAIT_S
             )
         except (WriterBusy, duckdb.Error) as exc:
             log.error("ingest batch not stored: %s", exc)
