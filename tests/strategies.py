@@ -49,9 +49,17 @@ DELTA = st.one_of(
     ),
     st.integers(0, 90_000),
 )
+# Request starts: often on a whole second, so that query windows can start or end exactly on
+# an offer.
+START_OFFSET = st.one_of(
+    st.integers(-90, 90).map(lambda s: s * 1000),
+    st.integers(-90_000, 90_000),
+)
 # Where an operator's AFTER_SERVICE lands relative to the call's end: around both limits.
+_AS_EDGES = st.sampled_from([-1001, -1000, -999, 0, 9999, 10_000, 10_001])
 AS_OFFSET = st.one_of(
-    st.sampled_from([-1001, -1000, -999, 0, 9999, 10_000, 10_001]),
+    _AS_EDGES,
+    _AS_EDGES,
     st.sampled_from([-1500, -500, -1, 1, 500, 5000, 30_000]),
     st.integers(-2500, 12_000),
 )
@@ -62,6 +70,11 @@ STOP_OFFSET = st.sampled_from([-1, 0, 0, 1, 499, 500, 501, 20_500])
 def fmt_query(ms: int) -> str:
     """A query timestamp: UTC `YYYY-MM-DD HH:mm:ss` (ms must be whole seconds)."""
     return (_EPOCH + timedelta(milliseconds=ms)).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def fmt_ms(ms: int) -> str:
+    """An ingest timestamp with milliseconds, UTC space form."""
+    return (_EPOCH + timedelta(milliseconds=ms)).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
 
 
 @st.composite
@@ -95,7 +108,7 @@ def timestamp(draw: st.DrawFn, ms: int) -> str:
 @st.composite
 def _request(draw: st.DrawFn, rid: str) -> list[Record]:
     """Logical events (times in ms under "at") of one request."""
-    start = draw(st.sampled_from(ANCHORS)) + draw(st.integers(-90_000, 90_000))
+    start = draw(st.sampled_from(ANCHORS)) + draw(START_OFFSET)
     events: list[Record] = []
     enqueue_times: set[int] = set()
     for _ in range(draw(st.integers(0, 2))):
@@ -311,6 +324,28 @@ def _written_history(
 
 
 @st.composite
+def _acw_statuses(draw: st.DrawFn, who: int, end: int) -> list[Record]:
+    """Status changes of a call's operator that hit each edge of the ACW rule often."""
+
+    def status(name: str, at: int) -> Record:
+        return {"type": "status", "user_id": who, "status": name, "at": at}
+
+    others = [s for s in STATUSES if s != "AFTER_SERVICE"]
+    out = []
+    if draw(st.integers(0, 4)) == 0:
+        out.append(status(draw(st.sampled_from(STATUSES)), end - draw(st.integers(0, 2000))))
+    first = end + draw(st.one_of(_AS_EDGES, _AS_EDGES, _AS_EDGES, st.integers(-1500, 11_000)))
+    out.append(status("AFTER_SERVICE" if draw(st.integers(0, 4)) else "READY", first))
+    if draw(st.integers(0, 3)) == 0:  # AFTER_SERVICE repeated: still the same ACW
+        first += draw(DELTA)
+        out.append(status("AFTER_SERVICE", first))
+    if draw(st.integers(0, 4)):
+        stop = max(first, end + draw(STOP_OFFSET)) if draw(st.booleans()) else first + draw(DELTA)
+        out.append(status(draw(st.sampled_from(others)), stop))
+    return out
+
+
+@st.composite
 def acw_history(draw: st.DrawFn) -> History:
     """A few answered calls with status changes packed around the edges of the ACW rule."""
     logical: list[Record] = []
@@ -326,10 +361,7 @@ def acw_history(draw: st.DrawFn) -> History:
         ]
         if draw(st.booleans()):
             logical[-1]["user_id"] = user
-        for _ in range(draw(st.integers(1, 4))):
-            at = end + draw(st.one_of(AS_OFFSET, STOP_OFFSET))
-            status = draw(st.sampled_from(["AFTER_SERVICE", "AFTER_SERVICE", *STATUSES]))
-            logical.append({"type": "status", "user_id": user, "status": status, "at": at})
+        logical += draw(_acw_statuses(user, end))
         offered = end + draw(st.sampled_from([0, 500, 5000, 60_000]))  # next call: maybe at once
     return draw(_written_history(logical, [], 1))
 

@@ -6,12 +6,14 @@ in shuffled order and several batches; every query answer must equal tests/oracl
 
 from __future__ import annotations
 
+import json
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -20,7 +22,8 @@ from acdstats.services.methods import CallContext, call, find_method
 from acdstats.storage.db import Database
 from acdstats.storage.derive import rebuild
 from tests import oracle
-from tests.strategies import WIDE_FROM, History, acw_history, history, query
+from tests.oracle import to_ms
+from tests.strategies import WIDE_FROM, History, acw_history, fmt_ms, history, query
 
 SETTINGS = settings(
     max_examples=200,
@@ -72,6 +75,8 @@ def test_engine_equals_oracle_incremental_and_rebuilt(
         load(db, 1, hist)
         incremental = [engine(db, 1, params) for params in queries]
         assert incremental == expected, "incremental ingest differs from the oracle"
+        # Key order as in the worked examples (date/hour or user_id first, items in report order).
+        assert json.dumps(incremental) == json.dumps(expected), "same values, other key order"
         with db.writer() as cur:
             rebuild(cur, 1)
         rebuilt = [engine(db, 1, params) for params in queries]
@@ -100,3 +105,47 @@ def test_accounts_are_isolated(mine: History, theirs: History, data: st.DataObje
                     ingest(db, account_id, enumerate(hist.batches[n], 1))
         assert engine(db, 1, params) == oracle.answer(mine.lines, params)
         assert engine(db, 2, params) == oracle.answer(theirs.lines, params)
+
+
+# Every edge of the ACW rule, one call each: the AFTER_SERVICE that starts it at end - 1001 ms
+# .. end + 10 001 ms, and the READY that stops it at the call's end, 0.5 s later, at the very
+# instant of the AFTER_SERVICE (which then sorts first: "AFTER_SERVICE" < "READY"), or later.
+ACW_CASES = sorted(
+    {
+        (first, stop)
+        for first in (-1001, -1000, -999, 0, 9_999, 10_000, 10_001)
+        for stop in (0, 500, first, first + 20_500)
+        if stop >= first
+    }
+)
+
+
+@pytest.mark.parametrize(("first", "stop"), ACW_CASES)
+def test_after_call_work_grid(first: int, stop: int) -> None:
+    end = to_ms("2026-03-02 10:01:02.500")
+    lines = [
+        {
+            "type": "offered",
+            "request_id": "r",
+            "user_id": 7,
+            "queue_id": 1,
+            "at": fmt_ms(end - 62_500),
+        },
+        {"type": "answered", "request_id": "r", "user_id": 7, "at": fmt_ms(end - 60_500)},
+        {"type": "hangup", "request_id": "r", "at": fmt_ms(end)},
+        {"type": "status", "user_id": 7, "status": "AFTER_SERVICE", "at": fmt_ms(end + first)},
+        {"type": "status", "user_id": 7, "status": "READY", "at": fmt_ms(end + stop)},
+    ]
+    # SPEC 4.2, by hand: the AFTER_SERVICE must be the first status at or after end - 1 s, no
+    # later than end + 10 s, and the ACW must end after the call's end. TT = 60.5 s -> 61.
+    counts = -1000 <= first <= 10_000 and stop > 0
+    acw = (stop + 500) // 1000 if counts else 0
+    expected_acw = {"min": acw, "avg": acw, "max": acw, "count": int(counts), "sum": acw}
+    params = {"from_date": WIDE_FROM, "user_id": "all", "report": "ACW;HT"}
+    with fresh_db() as db:
+        ingest(db, 1, enumerate(lines, 1))
+        answer = engine(db, 1, params)
+    assert answer == oracle.answer(lines, params)
+    stats = answer["result"][0]["statistics"][0]
+    assert stats["ACW"] == expected_acw
+    assert stats["HT"]["sum"] == 61 + acw
