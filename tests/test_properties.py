@@ -123,7 +123,7 @@ ACW_CASES = sorted(
 @pytest.mark.parametrize(("first", "stop"), ACW_CASES)
 def test_after_call_work_grid(first: int, stop: int) -> None:
     end = to_ms("2026-03-02 10:01:02.500")
-    lines = [
+    lines: list[dict[str, Any]] = [
         {
             "type": "offered",
             "request_id": "r",
