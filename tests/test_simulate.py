@@ -15,12 +15,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from acdstats.domain.events import Event, parse_record
 from acdstats.simulate import SimulationConfig, simulate, simulate_days
 from acdstats.simulate.daylog import STATUS, STATUS_NAMES
 from acdstats.simulate.engine import _Day
 from acdstats.simulate.render import iter_dicts, to_jsonl
 from acdstats.simulate.roster import Shift, build_roster
+from tests.reference_validation import Event, parse_record
 
 # A calm center, and an overloaded one that exercises every path: long queues, a full queue,
 # missed offers and re-offers, callers who give up while waiting and while it rings.

@@ -11,11 +11,11 @@ import pytest
 from click.testing import CliRunner
 
 from acdstats.cli.main import main
-from acdstats.domain.events import Event, parse_record
 from acdstats.services.methods import CallContext, call, find_method
 from acdstats.simulate import SimulationConfig, simulate
 from acdstats.simulate.load import load_into_db
 from acdstats.storage.db import Database
+from tests.reference_validation import Event, parse_record
 from tests.test_simulate import journeys
 
 CONFIG = SimulationConfig(

@@ -17,10 +17,9 @@ from __future__ import annotations
 
 import duckdb
 
-_RANK = (
-    "CASE type WHEN 'enqueued' THEN 0 WHEN 'offered' THEN 1 WHEN 'answered' THEN 2 "
-    "WHEN 'unanswered' THEN 3 ELSE 4 END"
-)
+from acdstats.domain.events import TYPE_RANK
+
+_RANK = "CASE type " + " ".join(f"WHEN '{t}' THEN {r}" for t, r in TYPE_RANK.items()) + " END"
 
 # Creates temp table `derived_events` (events of the requests in scope, with o and seg).
 _EVENTS = f"""
