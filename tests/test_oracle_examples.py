@@ -56,7 +56,8 @@ def _ev(kind: str, at: str, **fields: Any) -> dict[str, Any]:
 
 
 def _cell(records: list[dict[str, Any]], **params: str) -> list[dict[str, Any]]:
-    return answer(records, {**WIDE, **params})["result"]
+    result: list[dict[str, Any]] = answer(records, {**WIDE, **params})["result"]
+    return result
 
 
 def test_queue_falls_back_to_the_earliest_enqueued_after_the_offer() -> None:
