@@ -53,8 +53,16 @@ def mark(
     )
 
 
+# Each level: (rollup table, what it is computed from, that source's time column, unit,
+# the aggregate columns that compute it).
+_LEVELS = (
+    ("rollup_hour", "offers", "offered_at", "hour", FROM_OFFERS),
+    ("rollup_day", "rollup_hour", "bucket", "day", MERGED),
+)
+
+
 def refresh(cur: duckdb.DuckDBPyConnection, account_id: int) -> None:
-    """Recompute the marked hours and their days from offers."""
+    """Recompute the marked hours, then their days, from offers."""
     exists = cur.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'touched_hours' AND temporary"
     ).fetchall()[0][0]
@@ -63,68 +71,46 @@ def refresh(cur: duckdb.DuckDBPyConnection, account_id: int) -> None:
     params = {"account": account_id}
     cur.execute("CREATE OR REPLACE TEMP TABLE touched AS SELECT DISTINCT * FROM touched_hours")
     cur.execute("DROP TABLE touched_hours")
-    cur.execute(
-        f"DELETE FROM rollup_hour r USING touched t WHERE r.account_id = $account AND {_KEY_MATCH}",
-        params,
-    )
-    cur.execute(
-        f"""
-        INSERT INTO rollup_hour
-        SELECT $account, o.user_id, o.queue_id, date_trunc('hour', o.offered_at) AS bucket,
-            {FROM_OFFERS}
-        FROM offers o SEMI JOIN touched t ON o.user_id = t.user_id
-            AND o.queue_id IS NOT DISTINCT FROM t.queue_id
-            AND date_trunc('hour', o.offered_at) = t.bucket
-        WHERE o.account_id = $account
-          AND o.offered_at >= (SELECT min(bucket) FROM touched)
-          AND o.offered_at < (SELECT max(bucket) FROM touched) + INTERVAL 1 HOUR
-        GROUP BY ALL
-        """,
-        params,
-    )
-    cur.execute(
-        "CREATE OR REPLACE TEMP TABLE touched AS SELECT DISTINCT user_id, queue_id, "
-        "date_trunc('day', bucket) AS bucket FROM touched"
-    )
-    cur.execute(
-        f"DELETE FROM rollup_day r USING touched t WHERE r.account_id = $account AND {_KEY_MATCH}",
-        params,
-    )
-    cur.execute(
-        f"""
-        INSERT INTO rollup_day
-        SELECT $account, r.user_id, r.queue_id, date_trunc('day', r.bucket) AS day, {MERGED}
-        FROM rollup_hour r SEMI JOIN touched t ON r.user_id = t.user_id
-            AND r.queue_id IS NOT DISTINCT FROM t.queue_id
-            AND date_trunc('day', r.bucket) = t.bucket
-        WHERE r.account_id = $account
-          AND r.bucket >= (SELECT min(bucket) FROM touched)
-          AND r.bucket < (SELECT max(bucket) FROM touched) + INTERVAL 1 DAY
-        GROUP BY ALL
-        """,
-        params,
-    )
+    for table, source, column, unit, aggregates in _LEVELS:
+        cur.execute(
+            "CREATE OR REPLACE TEMP TABLE touched AS SELECT DISTINCT user_id, queue_id, "
+            f"date_trunc('{unit}', bucket) AS bucket FROM touched"
+        )
+        first, last = cur.execute(
+            "SELECT epoch_ms(min(bucket)), epoch_ms(max(bucket)) FROM touched"
+        ).fetchall()[0]
+        if first is None:  # the marked offers turned out to be none
+            break
+        cur.execute(
+            f"DELETE FROM {table} r USING touched t WHERE r.account_id = $account AND {_KEY_MATCH}",
+            params,
+        )
+        # The touched span as constants, so that zone maps skip the rest of the source.
+        cur.execute(
+            f"""
+            INSERT INTO {table}
+            SELECT $account, s.user_id, s.queue_id, date_trunc('{unit}', s.{column}), {aggregates}
+            FROM {source} s SEMI JOIN touched t ON s.user_id = t.user_id
+                AND s.queue_id IS NOT DISTINCT FROM t.queue_id
+                AND date_trunc('{unit}', s.{column}) = t.bucket
+            WHERE s.account_id = $account
+              AND s.{column} >= make_timestamp_ms({first:d})
+              AND s.{column} < make_timestamp_ms({last:d}) + INTERVAL 1 {unit}
+            GROUP BY ALL
+            """,
+            params,
+        )
     cur.execute("DROP TABLE touched")
 
 
 def rebuild(cur: duckdb.DuckDBPyConnection, account_id: int) -> None:
     """Recompute every rollup of the account from its offers."""
     params = {"account": account_id}
-    for table in ("rollup_hour", "rollup_day"):
+    for table, source, column, unit, aggregates in _LEVELS:
         cur.execute(f"DELETE FROM {table} WHERE account_id = $account", params)
-    cur.execute(
-        f"""
-        INSERT INTO rollup_hour
-        SELECT $account, user_id, queue_id, date_trunc('hour', offered_at), {FROM_OFFERS}
-        FROM offers WHERE account_id = $account GROUP BY ALL
-        """,
-        params,
-    )
-    cur.execute(
-        f"""
-        INSERT INTO rollup_day
-        SELECT $account, user_id, queue_id, date_trunc('day', bucket), {MERGED}
-        FROM rollup_hour WHERE account_id = $account GROUP BY ALL
-        """,
-        params,
-    )
+        cur.execute(
+            f"INSERT INTO {table} SELECT $account, user_id, queue_id, "
+            f"date_trunc('{unit}', {column}), {aggregates} "
+            f"FROM {source} WHERE account_id = $account GROUP BY ALL",
+            params,
+        )
