@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-BEGIN = "<!-- bench:begin (written by scripts/bench; edit outside these markers) -->"
-END = "<!-- bench:end -->"
+# One block per dataset size, each replaced by the next run of that size.
+BEGIN = "<!-- bench:begin {size} (written by scripts/bench; edit outside these markers) -->"
+END = "<!-- bench:end {size} -->"
 MS = 1000.0
 
 
@@ -199,20 +200,18 @@ def _yes(ok: bool) -> str:
     return "yes" if ok else "**no**"
 
 
-def write(path: Path, table: str) -> None:
-    """Replace the measured part of the document, keep everything around it."""
-    block = f"{BEGIN}\n{table}{END}\n"
-    if path.exists():
-        text = path.read_text()
-        if BEGIN in text and END in text:
-            head, rest = text.split(BEGIN, 1)
-            tail = rest.split(END, 1)[1].lstrip("\n")
-            path.write_text(head + block + ("\n" + tail if tail else ""))
-            return
-        path.write_text(text.rstrip("\n") + "\n\n" + block)
+def write(path: Path, size: str, table: str) -> None:
+    """Replace this size's measured block of the document, keep everything around it."""
+    begin, end = BEGIN.format(size=size), END.format(size=size)
+    block = f"{begin}\n{table}{end}\n"
+    section = f"## Latest run, size `{size}`\n\n{block}"
+    if not path.exists():
+        path.write_text(f"# Performance\n\nMeasured by `scripts/bench`.\n\n{section}")
         return
-    path.write_text(
-        "# Performance\n\n"
-        "Measured by `scripts/bench` (the harness in `bench/`); the section between the\n"
-        "markers is rewritten by every run.\n\n## Latest run\n\n" + block
-    )
+    text = path.read_text()
+    if begin in text and end in text:
+        head, rest = text.split(begin, 1)
+        tail = rest.split(end, 1)[1].lstrip("\n")
+        path.write_text(head + block + ("\n" + tail if tail else ""))
+    else:
+        path.write_text(text.rstrip("\n") + "\n\n" + section)

@@ -136,7 +136,7 @@ def main() -> None:
     table = report.markdown(results)
     print(table)
     if not args.no_write:
-        report.write(ROOT / "docs" / "performance.md", table)
+        report.write(ROOT / "docs" / "performance.md", size.name, table)
         log("written to docs/performance.md")
 
 
