@@ -1,8 +1,9 @@
 """The GetACDOperatorStatistics answer rendered as JSON text inside the database.
 
 The grouped rows of statistics_sql become the exact `result` array of SPEC 4.3 (records,
-groups, order) with string aggregation, so no Python object is built per record: a month
-of 2,000 operators by day is 60,000 records.
+groups, order): each record is a struct turned into JSON by the database, records are
+string-aggregated into their groups, so no Python object is built per record (a month of
+2,000 operators by day is 60,000 records).
 """
 
 from __future__ import annotations
@@ -18,16 +19,12 @@ def _item(item: Item, name: str) -> str:
     s = item.sample
     if item.kind == "object":
         return (
-            f'\'"{name}":{{"min":\' || coalesce({s}_min, 0) || \',"avg":\' || '
-            f"coalesce({s}_sum // nullif({s}_count, 0), 0) || ',\"max\":' || "
-            f"coalesce({s}_max, 0) || ',\"count\":' || {s}_count || ',\"sum\":' || {s}_sum || '}}'"
+            f"'{name}': {{'min': coalesce({s}_min, 0), "
+            f"'avg': coalesce({s}_sum // nullif({s}_count, 0), 0), "
+            f"'max': coalesce({s}_max, 0), 'count': {s}_count, 'sum': {s}_sum}}"
         )
     value = {"sum": f"{s}_sum", "answered": "sa_count", "unanswered": "uac"}[item.kind]
-    return f"'\"{name}\":' || {value}"
-
-
-def _joined(parts: list[str]) -> str:
-    return " || ',' || ".join(parts) if parts else "''"
+    return f"'{name}': {value}"
 
 
 def answer_sql(
@@ -39,33 +36,31 @@ def answer_sql(
     """
     rows_sql, params = operator_statistics_sql(query, use_rollups)
     buckets = [(f"b{i}", name) for i, (_, name) in enumerate(BUCKETS[query.aggregation])]
-    bucket_fields = [
-        f"'\"{name}\":\"' || {col} || '\"'" if name == "date" else f"'\"{name}\":' || {col}"
-        for col, name in buckets
-    ]
-    user = "'\"' || user_id || '\"'" if user_id_as_string else "user_id::VARCHAR"
+    bucket_fields = [f"'{name}': {col}" for col, name in buckets]
+    user = "'user_id': " + ("user_id::VARCHAR" if user_id_as_string else "user_id")
     items = [_item(item, item.short if query.abbreviation else item.long) for item in query.items]
     bucket_cols = [col for col, _ in buckets]
     if query.group == "user":
         group_keys, inner_order = ["user_id"], bucket_cols or ["user_id"]
-        head, record = [f"'\"user_id\":' || {user}"], bucket_fields + items
+        head, record = [user], bucket_fields + items
     else:
         group_keys, inner_order = bucket_cols, ["user_id"]
-        head, record = bucket_fields, [f"'\"user_id\":' || {user}", *items]
-    head_sql = f"{_joined(head)} || ','" if head else "''"
+        head, record = bucket_fields, [user, *items]
+    # A group's head fields, then "statistics": the JSON of its head struct minus the "}".
+    head_json = f"rtrim(to_json({{{', '.join(head)}}})::VARCHAR, '}}') || ','" if head else "'{'"
     keys_sql = ", ".join(group_keys)
-    group_by = f"GROUP BY {keys_sql}, head" if group_keys else "GROUP BY head"
     sql = f"""
     WITH limited AS ({rows_sql} LIMIT {int(limit) + 1}),
     records AS (
-        SELECT *, {head_sql} AS head, '{{' || {_joined(record)} || '}}' AS rec FROM limited
+        SELECT *, {head_json} AS head, to_json({{{", ".join(record)}}})::VARCHAR AS rec
+        FROM limited
     ),
     groups AS (
         SELECT {keys_sql + "," if group_keys else ""}
-            '{{' || head || '"statistics":[' || string_agg(rec, ',' ORDER BY
+            head || '"statistics":[' || string_agg(rec, ',' ORDER BY
                 {", ".join(inner_order)}) || ']}}' AS doc,
             count(*) AS n
-        FROM records {group_by}
+        FROM records GROUP BY {keys_sql + ", " if group_keys else ""}head
     )
     SELECT '[' || coalesce(string_agg(doc, ','{" ORDER BY " + keys_sql if group_keys else ""}),
         '') || ']', coalesce(sum(n), 0)
