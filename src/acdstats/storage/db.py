@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import duckdb
@@ -14,6 +14,7 @@ from acdstats.errors import DatabaseLocked, WriterBusy
 from acdstats.storage.schema import migrate
 
 DEFAULT_DB = "acdstats.duckdb"
+CHECKPOINT_WAL_BYTES = 256 * 1024 * 1024
 
 
 def resolve_path(path: str | os.PathLike[str] | None) -> Path:
@@ -41,6 +42,7 @@ class Database:
             raise
         self._write_lock = threading.Lock()
         self._local = threading.local()
+        self.checkpoint_wal_bytes = CHECKPOINT_WAL_BYTES
         if not read_only:
             migrate(self._con)
 
@@ -70,10 +72,27 @@ class Database:
                     cur.execute("ROLLBACK")
                     raise
                 cur.execute("COMMIT")
+                self._checkpoint_if_due(cur)
             finally:
                 cur.close()
         finally:
             self._write_lock.release()
+
+    def _checkpoint_if_due(self, cur: duckdb.DuckDBPyConnection) -> None:
+        """Fold a large write-ahead log into the file.
+
+        DuckDB's automatic checkpoint was seen never to run during long bulk loads here (the
+        log reached 3.6 GB and memory 4.7 GB); an explicit one bounds both. It is skipped,
+        not forced, while readers are in a transaction: the next commit tries again.
+        """
+        wal = self.path.with_name(self.path.name + ".wal")
+        try:
+            due = wal.stat().st_size > self.checkpoint_wal_bytes
+        except OSError:
+            return
+        if due:
+            with suppress(duckdb.Error):
+                cur.execute("CHECKPOINT")
 
     def next_id(self, cur: duckdb.DuckDBPyConnection, name: str) -> int:
         """A persistent counter (inside the caller's write transaction)."""
