@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import duckdb
-
 from acdstats.domain.query import StatisticsQuery
 from acdstats.storage.rollups import FROM_OFFERS, MERGED, SAMPLES
 
@@ -100,16 +98,3 @@ def operator_statistics_sql(
         f"ORDER BY {', '.join(map(str, order))}"
     )
     return sql, params
-
-
-def fetch_operator_statistics(
-    cur: duckdb.DuckDBPyConnection,
-    account_id: int,
-    query: StatisticsQuery,
-    limit: int,
-    use_rollups: bool = True,
-) -> list[tuple[Any, ...]]:
-    """The grouped rows, at most limit + 1 of them (one more tells the caller it is over)."""
-    sql, params = operator_statistics_sql(query, use_rollups)
-    params["account"] = account_id
-    return cur.execute(f"{sql} LIMIT {int(limit) + 1}", params).fetchall()
