@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from acdstats.domain.query import StatisticsQuery
-from acdstats.storage.rollups import FROM_OFFERS, MERGED, SAMPLES
+from acdstats.storage.rollups import FROM_OFFERS, MERGED
 
 HOUR_MS = 3_600_000
 DAY_MS = 24 * HOUR_MS
@@ -86,15 +86,11 @@ def operator_statistics_sql(
     outer_keys = ["user_id", *(f"b{i}" for i in range(n_keys - 1))]
     positions = list(range(1, n_keys + 1))
     order = positions[1:] + positions[:1] if query.group == "aggregation" else positions
-    columns = ", ".join(f"{s}_count, {s}_sum, {s}_min, {s}_max" for s in SAMPLES)
+    # Both aggregate lists give (count, sum, min, max) per sample, then uac: the row layout.
     merged = (
         selects[0]  # one part is already grouped by the answer's keys
         if len(selects) == 1
         else f"SELECT {', '.join(outer_keys)}, {MERGED} FROM ({' UNION ALL '.join(selects)}) "
         f"GROUP BY {', '.join(map(str, positions))}"
     )
-    sql = (
-        f"SELECT {', '.join(outer_keys)}, {columns}, uac FROM ({merged}) "
-        f"ORDER BY {', '.join(map(str, order))}"
-    )
-    return sql, params
+    return f"{merged} ORDER BY {', '.join(map(str, order))}", params
