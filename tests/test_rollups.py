@@ -126,9 +126,82 @@ def test_the_year_query_uses_rollups_and_equals_raw_after_rebuild(loaded: Databa
             ],
         ),
         (0, 2 * 86_400_000, "hour_of_day", [("hours", 0, 2 * 86_400_000)]),
+        # 2025-12-31 00:00 .. 2026-03-01 12:00, no buckets: months, then days, then hours
+        (
+            1_767_139_200_000,
+            1_772_366_400_000,
+            "none",
+            [
+                ("hours", 1_772_323_200_000, 1_772_366_400_000),
+                ("days", 1_767_139_200_000, 1_767_225_600_000),
+                ("months", 1_767_225_600_000, 1_772_323_200_000),
+            ],
+        ),
     ],
 )
 def test_plan_cuts_the_window(
     from_ms: int, to_ms: int, aggregation: str, parts: list[tuple[str, int, int]]
 ) -> None:
     assert plan(from_ms, to_ms, aggregation) == parts
+
+
+def _months_of_calls() -> list[dict[str, object]]:
+    """Calls every day from late January to early March, some answered, some not."""
+    rng = random.Random(11)
+    events: list[dict[str, object]] = []
+    for day in range(40):
+        for n in range(6):
+            start = datetime(2026, 1, 25, tzinfo=UTC) + timedelta(
+                days=day, seconds=rng.randrange(86_400), milliseconds=rng.randrange(1000)
+            )
+            request, user = f"m{day}-{n}", rng.choice(USERS)
+
+            def at(seconds: float, start: datetime = start) -> str:
+                return (start + timedelta(seconds=seconds)).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+
+            events += [{"type": "offered", "request_id": request, "user_id": user,
+                        "queue_id": rng.choice([5, 6]), "at": at(0)}]  # fmt: skip
+            if rng.random() < 0.7:
+                events += [{"type": "answered", "request_id": request, "user_id": user,
+                            "at": at(rng.uniform(1, 20))},
+                           {"type": "hangup", "request_id": request, "at": at(60 + n)}]  # fmt: skip
+            else:
+                events += [{"type": "abandoned", "request_id": request, "at": at(25)}]
+    return events
+
+
+@pytest.fixture(scope="module")
+def months(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    """Two months of calls arriving in two shuffled halves (the second revises old months)."""
+    db = Database(Path(tmp_path_factory.mktemp("months")) / "m.duckdb")
+    events = _months_of_calls()
+    random.Random(3).shuffle(events)
+    for half in (events[: len(events) // 2], events[len(events) // 2 :]):
+        ingest(db, 1, enumerate(half, 1))
+    yield db
+    db.close()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    start=st.integers(0, 50 * 86_400),
+    days=st.integers(1, 60),
+    aggregation=st.sampled_from(["none", "day"]),
+    queues=st.sampled_from([None, "5", "6;5"]),
+    users=st.sampled_from(["all", "3;8"]),
+)
+def test_month_rollup_equals_raw_offers(months: Database, start: int, days: int,
+                                        aggregation: str, queues: str | None,
+                                        users: str) -> None:  # fmt: skip
+    origin = datetime(2026, 1, 20, tzinfo=UTC)
+    window = {
+        "from_date": (origin + timedelta(seconds=start)).strftime("%Y-%m-%d %H:%M:%S"),
+        "to_date": (origin + timedelta(seconds=start, days=days)).strftime("%Y-%m-%d %H:%M:%S"),
+    }
+    params = {**window, "user_id": users, "aggregation": aggregation}
+    if queues is not None:
+        params["acd_queue_id"] = queues
+    cur = months.reader()
+    assert operator_statistics_json(cur, 1, params) == operator_statistics_json(
+        cur, 1, params, use_rollups=False
+    )

@@ -58,6 +58,7 @@ def mark(
 _LEVELS = (
     ("rollup_hour", "offers", "offered_at", "hour", FROM_OFFERS),
     ("rollup_day", "rollup_hour", "bucket", "day", MERGED),
+    ("rollup_month", "rollup_day", "bucket", "month", MERGED),
 )
 
 

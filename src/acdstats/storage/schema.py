@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import duckdb
 
+from acdstats.storage.rollups import MERGED
+
 # Each entry migrates from version i to i + 1; append, never edit a released step.
 MIGRATIONS: list[str] = [
     """
@@ -98,6 +100,13 @@ MIGRATIONS: list[str] = [
         uac BIGINT NOT NULL
     );
     CREATE TABLE rollup_day AS SELECT * FROM rollup_hour;
+    """,
+    # 3: a monthly rollup (year-long questions read ~30x fewer rows), filled from the days.
+    f"""
+    CREATE TABLE rollup_month AS SELECT * FROM rollup_hour WHERE false;
+    INSERT INTO rollup_month
+    SELECT account_id, user_id, queue_id, date_trunc('month', bucket), {MERGED}
+    FROM rollup_day GROUP BY ALL;
     """,
 ]
 

@@ -1,7 +1,8 @@
 """The one SQL statement behind GetACDOperatorStatistics.
 
-The window is cut into parts: whole days from the daily rollup (when no hour buckets are
-asked for), whole hours from the hourly rollup, and the ragged edges from offers. Each part
+The window is cut into parts: whole months from the monthly rollup (when no buckets are
+asked for), whole days from the daily rollup (when no hour buckets are asked for), whole
+hours from the hourly rollup, and the ragged edges from offers. Each part
 is aggregated per (operator, bucket) and the parts are merged (count/sum add, min/max
 compare), so the answer equals a GROUP BY over offers alone (`use_rollups=False`).
 Kept apart from the shaping so that another engine only needs another version of this file.
@@ -9,6 +10,7 @@ Kept apart from the shaping so that another engine only needs another version of
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from acdstats.domain.query import StatisticsQuery
@@ -29,6 +31,7 @@ _SOURCES = {
     "offers": ("offers", "offered_at", FROM_OFFERS),
     "hours": ("rollup_hour", "bucket", MERGED),
     "days": ("rollup_day", "bucket", MERGED),
+    "months": ("rollup_month", "bucket", MERGED),
 }
 
 
@@ -39,15 +42,34 @@ def plan(from_ms: int, to_ms: int, aggregation: str) -> list[tuple[str, int, int
         return [("offers", from_ms, to_ms)]
     parts = [("offers", from_ms, first_hour), ("offers", last_hour, to_ms)]
     first_day, last_day = -(-from_ms // DAY_MS) * DAY_MS, to_ms // DAY_MS * DAY_MS
-    if aggregation in ("day", "none") and first_day < last_day:
-        parts += [
-            ("hours", first_hour, first_day),
-            ("days", first_day, last_day),
-            ("hours", last_day, last_hour),
-        ]
-    else:
+    if aggregation not in ("day", "none") or first_day >= last_day:
         parts.append(("hours", first_hour, last_hour))
+    else:
+        parts += [("hours", first_hour, first_day), ("hours", last_day, last_hour)]
+        first_month, last_month = _month_ceil(first_day), _month_floor(last_day)
+        if aggregation == "none" and first_month < last_month:
+            parts += [
+                ("days", first_day, first_month),
+                ("months", first_month, last_month),
+                ("days", last_month, last_day),
+            ]
+        else:
+            parts.append(("days", first_day, last_day))
     return [(source, lo, hi) for source, lo, hi in parts if lo < hi]
+
+
+def _month_floor(ms: int) -> int:
+    day = datetime.fromtimestamp(ms / 1000, UTC)
+    return int(datetime(day.year, day.month, 1, tzinfo=UTC).timestamp()) * 1000
+
+
+def _month_ceil(ms: int) -> int:
+    floor = _month_floor(ms)
+    if floor == ms:
+        return ms
+    day = datetime.fromtimestamp(floor / 1000, UTC)
+    year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
+    return int(datetime(year, month, 1, tzinfo=UTC).timestamp()) * 1000
 
 
 def operator_statistics_sql(
