@@ -170,7 +170,13 @@ def key_delete(db_path: str | None, key_id: str) -> None:
     help=f"Lifetime in seconds (at most {MAX_TTL_S}).",
 )
 def token(credentials_path: str, ttl: int) -> None:
-    """Print a signed JWT for the key (for curl and scripts)."""
+    """Print a signed JWT for the key (for curl and scripts).
+
+    \b
+    Use it as: curl -H "Authorization: Bearer $(acdstats token --credentials F)" ...
+    To make tokens without acdstats (bash, Python, Node.js, Go), the roles and the
+    error codes of bad tokens: docs/authorization.md.
+    """
     try:
         credentials = json.loads(Path(credentials_path).read_text())
         now = int(time.time())
