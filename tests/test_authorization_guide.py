@@ -3,9 +3,10 @@
 Each snippet (the fenced block after a `<!-- snippet: NAME -->` marker) is copied out of the
 document unchanged and run against a real uvicorn server over real TLS, with only the
 environment variables the guide names (ACDSTATS_URL, ACDSTATS_CREDENTIALS and the CA variable
-its trust table gives for that tool). Its answer must equal what `acdstats query` answers on the
-same database (services.methods.call, the code path the CLI prints). The guide's role table and
-its table of bad tokens are checked against the registry and against the live server.
+its trust table gives for that tool). Its answer must equal what `acdstats query` prints for the
+same database and parameters (run before the server starts, since the server holds the file).
+The guide's role table and its table of bad tokens are checked against the registry and against
+the live server.
 """
 
 from __future__ import annotations
@@ -34,8 +35,6 @@ from acdstats.services.methods import (
     KEY_ADMIN_ROLES,
     METHODS,
     STATISTICS_ROLES,
-    CallContext,
-    call,
 )
 from acdstats.storage.db import Database
 from acdstats.web.app import create_app
@@ -116,17 +115,28 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, A
         credentials[role] = path
     seed(db, account, 3, (7, 8, 9, 10))
     seed(db, other, 4, (7, 8, 9, 10))  # same operator ids in another tenant
+    db.close()
+    want = query(db_path, account)
+    db = Database(db_path)
     tls = make_tls(tmp)
     with running_server(create_app(Settings(db_path=db_path), db), tls) as port:
-        yield {"db": db, "account": account, "credentials": credentials,
+        yield {"db": db, "account": account, "credentials": credentials, "expected": want,
                "url": f"https://127.0.0.1:{port}", "ca": tls.ca_cert, "tmp": tmp}  # fmt: skip
     db.close()
 
 
+def query(db_path: str, account: int) -> dict[str, Any]:
+    """What `acdstats query GetACDOperatorStatistics` prints for the snippets' parameters."""
+    argv = ["query", "GetACDOperatorStatistics", "--db", db_path, "--account-id", str(account)]
+    out = CliRunner().invoke(main, argv + [f"{name}={value}" for name, value in PARAMS.items()])
+    assert out.exit_code == 0, out.output
+    answer: dict[str, Any] = json.loads(out.output)
+    return answer
+
+
 def expected(deployment: dict[str, Any]) -> dict[str, Any]:
-    """What `acdstats query GetACDOperatorStatistics` answers for the snippets' parameters."""
-    ctx = CallContext(deployment["db"], deployment["account"])
-    return call(METHODS["GetACDOperatorStatistics"], ctx, PARAMS)
+    answer: dict[str, Any] = deployment["expected"]
+    return answer
 
 
 def snippet_env(deployment: dict[str, Any], name: str, role: str) -> dict[str, str]:
