@@ -160,7 +160,7 @@ def _write(folder: Path, filename: str, code: str) -> Path:
 def _need(program: str) -> str:
     found = shutil.which(program)
     if found is None:
-        pytest.skip(f"{program} is not installed (scripts/setup installs it)")
+        pytest.skip(f"{program} is not installed (scripts/setup-test-tools installs it)")
     return found
 
 
@@ -169,10 +169,10 @@ def go_binary(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The Go snippet built once, offline, against Debian's golang-jwt (as the guide says)."""
     go = shutil.which("go")
     if go is None:
-        pytest.skip("no Go toolchain: scripts/setup installs golang-go with apt-get as root")
+        pytest.skip("no Go toolchain (scripts/setup-test-tools installs golang-go as root)")
     go_mod = DEBIAN_JWT / "go.mod"
     if not go_mod.exists():
-        pytest.skip(f"no {DEBIAN_JWT}: scripts/setup installs golang-github-golang-jwt-jwt-dev")
+        pytest.skip(f"no {DEBIAN_JWT} (scripts/setup-test-tools installs it as root)")
     if "module github.com/golang-jwt/jwt/v4\n" not in go_mod.read_text():
         pytest.skip(f"{DEBIAN_JWT} is not the module github.com/golang-jwt/jwt/v4")
     folder = tmp_path_factory.mktemp("go")
@@ -208,7 +208,7 @@ def command(name: str, folder: Path, request: pytest.FixtureRequest) -> tuple[li
     if name == "node":
         node = _need("node")
         if not (NODE_MODULES / "jsonwebtoken").is_dir():
-            pytest.fail(f"{NODE_MODULES}/jsonwebtoken is missing: run scripts/setup")
+            pytest.fail(f"{NODE_MODULES}/jsonwebtoken is missing: run scripts/setup-test-tools")
         script = _write(folder, "acdstats-token.js", code)
         return [node, str(script)], {"NODE_PATH": str(NODE_MODULES)}
     if name == "go":
