@@ -1,4 +1,4 @@
-"""Shared fixtures: a real DuckDB file per test, and the shared worked examples."""
+"""Shared fixtures: a real DuckDB file per test, and the worked examples copied into tests/data."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import pytest
 
 from acdstats.storage.db import Database
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "shared" / "examples"
+DATA = Path(__file__).resolve().parent / "data"
+EXAMPLES = DATA / "examples"  # copies of ../shared (scripts/refresh-examples)
+MORE_EXAMPLES = DATA / "more-examples"
 
 
 @pytest.fixture
