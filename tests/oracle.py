@@ -319,11 +319,11 @@ def answer(
                 for u, bucket in sorted(cells)
                 if u == user
             ]
-            result.append({"user_id": user, "statistics": stats})
+            result.append({"user_id": str(user), "statistics": stats})  # SPEC 4.3
     else:
         for bucket in sorted({b for _, b in cells}):
             stats = [
-                {"user_id": u, **_items(cells[(u, b)], shorts, abbreviate)}
+                {"user_id": str(u), **_items(cells[(u, b)], shorts, abbreviate)}
                 for u, b in sorted(cells, key=lambda c: c[0])
                 if b == bucket
             ]

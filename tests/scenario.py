@@ -35,7 +35,7 @@ def per_user(db: Database, **params: str) -> dict[int, dict[str, Any]]:
     out = {}
     for group in statistics(db, **params):
         (items,) = group["statistics"]
-        out[group["user_id"]] = {
+        out[int(group["user_id"])] = {  # a JSON string (SPEC 4.3), keyed as its integer
             name: tuple(v.values()) if isinstance(v, dict) else v for name, v in items.items()
         }
     return out

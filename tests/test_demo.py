@@ -58,7 +58,7 @@ def test_demo_examples_work_as_printed(tmp_path: Path) -> None:
                 ["bash", "-c", curl_block], capture_output=True, text=True, timeout=60
             )
             answer = json.loads(by_day.stdout)
-            assert [g["user_id"] for g in answer["result"]] == [1001, 1002, 1003]
+            assert [g["user_id"] for g in answer["result"]] == ["1001", "1002", "1003"]
             assert all("date" in s for g in answer["result"] for s in g["statistics"])
     finally:
         err = stop(process)

@@ -77,8 +77,8 @@ def test_query_prints_the_server_answer_and_errors(tmp_path: Path) -> None:
     assert code == 0
     assert json.loads(out) == {
         "result": [
-            {"user_id": 7, "statistics": [{"AC": 0, "UAC": 1}]},
-            {"user_id": 8, "statistics": [{"AC": 1, "UAC": 1}]},
+            {"user_id": "7", "statistics": [{"AC": 0, "UAC": 1}]},
+            {"user_id": "8", "statistics": [{"AC": 1, "UAC": 1}]},
         ]
     }
     code, out = run(

@@ -69,7 +69,7 @@ def test_queue_falls_back_to_the_earliest_enqueued_after_the_offer() -> None:
     ]
     assert _cell(records, acd_queue_id="5") == []
     assert _cell(records, acd_queue_id="6", report="UAC") == [
-        {"user_id": 7, "statistics": [{"UAC": 1}]}
+        {"user_id": "7", "statistics": [{"UAC": 1}]}
     ]
 
 
@@ -78,7 +78,7 @@ def test_offer_without_any_queue_counts_only_without_a_queue_filter() -> None:
         _ev("offered", "10:00:00", request_id="r", user_id=7),
         _ev("abandoned", "10:00:03", request_id="r"),
     ]
-    assert _cell(records, report="UAC") == [{"user_id": 7, "statistics": [{"UAC": 1}]}]
+    assert _cell(records, report="UAC") == [{"user_id": "7", "statistics": [{"UAC": 1}]}]
     assert _cell(records, acd_queue_id="all", report="UAC") == _cell(records, report="UAC")
     assert _cell(records, acd_queue_id="1;2") == []
 
@@ -97,8 +97,14 @@ def test_hangup_with_user_ends_only_that_call() -> None:
     assert got == [
         {
             "statistics": [
-                {"user_id": 7, "TT": {"min": 118, "avg": 118, "max": 118, "count": 1, "sum": 118}},
-                {"user_id": 8, "TT": {"min": 239, "avg": 239, "max": 239, "count": 1, "sum": 239}},
+                {
+                    "user_id": "7",
+                    "TT": {"min": 118, "avg": 118, "max": 118, "count": 1, "sum": 118},
+                },
+                {
+                    "user_id": "8",
+                    "TT": {"min": 239, "avg": 239, "max": 239, "count": 1, "sum": 239},
+                },
             ]
         }
     ]
@@ -113,14 +119,14 @@ def test_event_id_conflict_keeps_the_first_and_offer_records_keep_the_last() -> 
             "type": "offer",
             "request_id": "h",
             "queue_id": 1,
-            "user_id": 8,
+            "user_id": "8",
             "offered_at": "2026-03-02 11:00:00",
         },
         {
             "type": "offer",
             "request_id": "h",
             "queue_id": 1,
-            "user_id": 8,
+            "user_id": "8",
             "offered_at": "2026-03-02T11:00:00Z",
             "answered_at": "2026-03-02 11:00:02.500",
             "ended_at": "2026-03-02 11:01:00",
@@ -130,7 +136,7 @@ def test_event_id_conflict_keeps_the_first_and_offer_records_keep_the_last() -> 
     got = _cell(records, report="AC;UAC;SA;ACW")
     assert got == [
         {
-            "user_id": 7,
+            "user_id": "7",
             "statistics": [
                 {
                     "AC": 1,
@@ -141,7 +147,7 @@ def test_event_id_conflict_keeps_the_first_and_offer_records_keep_the_last() -> 
             ],
         },
         {
-            "user_id": 8,
+            "user_id": "8",
             "statistics": [
                 {
                     "AC": 1,

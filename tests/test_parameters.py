@@ -85,7 +85,7 @@ def test_to_date_defaults_to_now(db: Database) -> None:
     load(db, [ev("offered", "10:00:00", r="r", u=7, q=5), ev("unanswered", "10:00:01", r="r", u=7)])
     params = {"from_date": "2026-03-02 00:00:00", "user_id": "all", "report": "UAC"}
     answer = call(find_method("GetACDOperatorStatistics"), CallContext(db, 1), params)
-    assert answer == {"result": [{"user_id": 7, "statistics": [{"UAC": 1}]}]}
+    assert answer == {"result": [{"user_id": "7", "statistics": [{"UAC": 1}]}]}
 
 
 def test_unknown_and_missing_method() -> None:

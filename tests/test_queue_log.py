@@ -40,7 +40,7 @@ def stats(db: Database, **params: str) -> dict[int, dict[str, Any]]:
         CallContext(db, 1),
         {**DAY, "user_id": "all", **params},
     )
-    return {group["user_id"]: group["statistics"][0] for group in answer["result"]}
+    return {int(group["user_id"]): group["statistics"][0] for group in answer["result"]}
 
 
 def item(values: list[int]) -> dict[str, int]:

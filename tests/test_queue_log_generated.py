@@ -150,7 +150,7 @@ def test_generated_log_matches_the_raw_lines(db: Database) -> None:
             "report": "AC;UAC;SA;TT",
         },
     )
-    got = {g["user_id"]: g["statistics"][0] for g in answer["result"]}
+    got = {int(g["user_id"]): g["statistics"][0] for g in answer["result"]}
     ids = {n.name: n.id for n in list_names(db, 1, "agent")}
     expected = {
         ids[agent]: {

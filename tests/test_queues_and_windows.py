@@ -80,9 +80,15 @@ def test_day_buckets_by_offered_at(db: Database) -> None:
         group="aggregation",
     )
     assert answer == [
-        {"date": "2026-03-01", "statistics": [{"user_id": 7, "UAC": 1}]},
-        {"date": "2026-03-02", "statistics": [{"user_id": 7, "UAC": 1}, {"user_id": 8, "UAC": 1}]},
-        {"date": "2026-03-03", "statistics": [{"user_id": 8, "UAC": 1}]},
+        {"date": "2026-03-01", "statistics": [{"user_id": "7", "UAC": 1}]},
+        {
+            "date": "2026-03-02",
+            "statistics": [
+                {"user_id": "7", "UAC": 1},
+                {"user_id": "8", "UAC": 1},
+            ],
+        },
+        {"date": "2026-03-03", "statistics": [{"user_id": "8", "UAC": 1}]},
     ]
 
 
@@ -125,9 +131,9 @@ def test_hour_shapes_and_order(db: Database) -> None:
     )
     by_user = statistics(db, report="UAC", aggregation="hour")
     assert by_user == [
-        {"user_id": 3, "statistics": [{"date": "2026-03-02", "hour": 9, "UAC": 1}]},
+        {"user_id": "3", "statistics": [{"date": "2026-03-02", "hour": 9, "UAC": 1}]},
         {
-            "user_id": 9,
+            "user_id": "9",
             "statistics": [
                 {"date": "2026-03-02", "hour": 9, "UAC": 1},
                 {"date": "2026-03-02", "hour": 13, "UAC": 1},
@@ -136,8 +142,8 @@ def test_hour_shapes_and_order(db: Database) -> None:
     ]
     by_time = statistics(db, report="UAC", aggregation="hour_of_day", group="aggregation")
     assert by_time == [
-        {"hour": 9, "statistics": [{"user_id": 3, "UAC": 1}, {"user_id": 9, "UAC": 1}]},
-        {"hour": 13, "statistics": [{"user_id": 9, "UAC": 1}]},
+        {"hour": 9, "statistics": [{"user_id": "3", "UAC": 1}, {"user_id": "9", "UAC": 1}]},
+        {"hour": 13, "statistics": [{"user_id": "9", "UAC": 1}]},
     ]
     by_time_hour = statistics(db, report="UAC", aggregation="hour", group="aggregation")
     assert [(g["date"], g["hour"]) for g in by_time_hour] == [("2026-03-02", 9), ("2026-03-02", 13)]
@@ -148,7 +154,7 @@ def test_report_names_repeat_and_mix_and_long_names(db: Database) -> None:
     answer = statistics(db, report="uac;UnansweredCalls;tdt;AC", user_id="7", abbreviation="FALSE")
     assert answer == [
         {
-            "user_id": 7,
+            "user_id": "7",
             "statistics": [{"UnansweredCalls": 1, "TotalDialingTime": 0, "AnsweredCalls": 0}],
         }
     ]

@@ -54,8 +54,8 @@ def test_python_and_sql_rendering_are_identical(
               "report": report, "abbreviation": abbreviation}  # fmt: skip
     assert most_records(parse_operator_statistics(params)) <= 2_000  # the Python path
     cur = loaded.reader()
-    small = operator_statistics_json(cur, 1, params, user_id_as_string=as_string)
-    big = operator_statistics_json(cur, 1, params, user_id_as_string=as_string, small_answer=0)
+    small = operator_statistics_json(cur, 1, params, user_id_as_number=as_string)
+    big = operator_statistics_json(cur, 1, params, user_id_as_number=as_string, small_answer=0)
     assert small == big
 
 

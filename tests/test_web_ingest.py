@@ -80,7 +80,7 @@ def test_ndjson_batch_is_stored_and_counted(db: Database, owner: dict[str, Any])
         assert stats == {
             "result": [
                 {
-                    "user_id": 7,
+                    "user_id": "7",
                     "statistics": [
                         {
                             "AC": 1,

@@ -148,7 +148,7 @@ def test_multipart_as_each_client_sends_it(
     assert answer.status_code == 200
     result = body_of(answer)
     assert result == expected(db, owner, {**QUERY, "user_id": "7;9"})
-    assert [group["user_id"] for group in result["result"]] == [7, 9]
+    assert [group["user_id"] for group in result["result"]] == ["7", "9"]
 
 
 @pytest.mark.parametrize(
@@ -257,8 +257,8 @@ def test_tenant_isolation_over_http(db: Database, client: TestClient) -> None:
     answer = body_of(client.post("/platform_api/" + STATS, data=ask_b, headers=auth(a)))
     assert answer == {"result": []}
     answer = body_of(client.post("/platform_api/" + STATS, data=QUERY, headers=auth(a)))
-    assert [g["user_id"] for g in answer["result"]] == [7, 8]
+    assert [g["user_id"] for g in answer["result"]] == ["7", "8"]
     assert answer == expected(db, a, QUERY)
     # B's own key does see B's data, so the empty answer above is isolation, not absence.
     answer = body_of(client.post("/platform_api/" + STATS, data=ask_b, headers=auth(b)))
-    assert [g["user_id"] for g in answer["result"]] == [107, 108]
+    assert [g["user_id"] for g in answer["result"]] == ["107", "108"]

@@ -27,7 +27,7 @@ def test_flags_win_over_environment_over_defaults() -> None:
     assert settings.db_path == "/data/a.duckdb" and settings.rate_limit == 5.0  # environment
     assert settings.host == "127.0.0.1" and settings.clock_skew_s == 10  # defaults
     assert settings.max_records == 1_000_000 and settings.rate_limit == 5.0
-    assert load_settings({}, {"ACDSTATS_USER_ID_AS_STRING": "true"}).user_id_as_string is True
+    assert load_settings({}, {"ACDSTATS_USER_ID_AS_NUMBER": "true"}).user_id_as_number is True
     assert env_name("clock_skew_s") == "ACDSTATS_CLOCK_SKEW_S"
 
 
@@ -35,7 +35,7 @@ def test_flags_win_over_environment_over_defaults() -> None:
     ("flags", "environ"),
     [
         ({}, {"ACDSTATS_PORT": "eighty"}),
-        ({}, {"ACDSTATS_USER_ID_AS_STRING": "maybe"}),
+        ({}, {"ACDSTATS_USER_ID_AS_NUMBER": "maybe"}),
         ({"tls_cert": "c.pem"}, {}),
         ({"max_records": 0}, {}),
         ({"nonsense": 1}, {}),

@@ -23,7 +23,8 @@ class Settings:
     tls_key: str | None = None
     clock_skew_s: int = 10  # tolerance on a token's iat, nbf and exp
     max_records: int = 1_000_000  # statistics records in one answer (error 569 beyond)
-    user_id_as_string: bool = False  # answer user_id as a JSON string (strictly typed clients)
+    # user_id as a JSON number (Voximplant's documented example), not the typed clients' string
+    user_id_as_number: bool = False
     rate_limit: float = 0.0  # requests per second per key; 0 = off (error 340 beyond)
     rate_burst: int = 0  # requests a key may send at once; 0 = max(1, rate_limit)
     max_body_bytes: int = 16 * 1024 * 1024  # larger request bodies are refused with HTTP 413

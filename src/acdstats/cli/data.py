@@ -104,14 +104,18 @@ def _print_report(name: str, report: IngestReport) -> None:
     default=None,
     help="Answer size limit (statistics records).",
 )
-@click.option("--user-id-as-string", is_flag=True, help="Answer user_id as a JSON string.")
+@click.option(
+    "--user-id-as-number",
+    is_flag=True,
+    help="Answer user_id as a JSON number (Voximplant's documented example), not a string.",
+)
 @click.argument("method")
 @click.argument("params", nargs=-1)
 def query(
     db_path: str | None,
     account_id: int,
     max_records: int | None,
-    user_id_as_string: bool,
+    user_id_as_number: bool,
     method: str,
     params: tuple[str, ...],
 ) -> None:
@@ -130,7 +134,7 @@ def query(
         db,
         account_id,
         max_records=max_records or CallContext.max_records,
-        user_id_as_string=user_id_as_string,
+        user_id_as_number=user_id_as_number,
     )
     try:
         answer = respond(find_method(method), ctx, values)

@@ -18,7 +18,7 @@ from acdstats.errors import DatabaseLocked
 @click.option("--tls-key", type=click.Path(exists=True, dir_okay=False), default=None)
 @click.option("--clock-skew-s", type=click.IntRange(min=0), default=None)
 @click.option("--max-records", type=click.IntRange(min=1), default=None)
-@click.option("--user-id-as-string", is_flag=True, default=None)
+@click.option("--user-id-as-number", is_flag=True, default=None)
 @click.option("--rate-limit", type=click.FloatRange(min=0), default=None, help="Req/s per key.")
 @click.option("--max-body-bytes", type=click.IntRange(min=1), default=None)
 @click.option(

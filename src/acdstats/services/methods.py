@@ -24,7 +24,8 @@ class CallContext:
     account_id: int
     key_id: str | None = None  # None when called from the CLI (no token)
     max_records: int = DEFAULT_MAX_RECORDS
-    user_id_as_string: bool = False
+    user_id_as_number: bool = False
+    now_ms: int | None = None  # a fixed clock (UTC epoch ms) for a missing to_date; None: now
 
 
 Handler = Callable[[CallContext, Mapping[str, str]], Any]
@@ -38,7 +39,12 @@ class Method:
 
 def _operator_statistics(ctx: CallContext, params: Mapping[str, str]) -> Any:
     text = operator_statistics_json(
-        ctx.db.reader(), ctx.account_id, params, ctx.max_records, ctx.user_id_as_string
+        ctx.db.reader(),
+        ctx.account_id,
+        params,
+        ctx.max_records,
+        ctx.user_id_as_number,
+        now_ms=ctx.now_ms,
     )
     return orjson.Fragment(text)  # rendered by the database, embedded as it is
 

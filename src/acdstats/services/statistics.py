@@ -25,7 +25,7 @@ def operator_statistics_json(
     account_id: int,
     params: Mapping[str, str],
     max_records: int = DEFAULT_MAX_RECORDS,
-    user_id_as_string: bool = False,
+    user_id_as_number: bool = False,
     now_ms: int | None = None,
     use_rollups: bool = True,
     small_answer: int = SMALL_ANSWER,
@@ -36,8 +36,8 @@ def operator_statistics_json(
         sql, sql_params = operator_statistics_sql(query, use_rollups)
         sql_params["account"] = account_id
         rows = cur.execute(sql, sql_params).fetchall()
-        return orjson.dumps(shape(query, rows, user_id_as_string)).decode()
-    sql, sql_params = answer_sql(query, max_records, use_rollups, user_id_as_string)
+        return orjson.dumps(shape(query, rows, user_id_as_number)).decode()
+    sql, sql_params = answer_sql(query, max_records, use_rollups, user_id_as_number)
     sql_params["account"] = account_id
     text, records = cur.execute(sql, sql_params).fetchall()[0]
     if records > max_records:

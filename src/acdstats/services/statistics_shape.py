@@ -18,7 +18,7 @@ _ZERO = {"min": 0, "avg": 0, "max": 0, "count": 0, "sum": 0}
 
 
 def shape(
-    query: StatisticsQuery, rows: list[tuple[Any, ...]], user_id_as_string: bool = False
+    query: StatisticsQuery, rows: list[tuple[Any, ...]], user_id_as_number: bool = False
 ) -> list[dict[str, Any]]:
     """Nest grouped rows as SPEC 4.3: by user, or by time bucket, with the asked items."""
     bucket_names = [name for _, name in BUCKETS[query.aggregation]]
@@ -27,7 +27,7 @@ def shape(
     result: list[dict[str, Any]] = []
     current_key: Any = object()
     for row in rows:
-        user = str(row[0]) if user_id_as_string else row[0]
+        user = row[0] if user_id_as_number else str(row[0])
         bucket = dict(zip(bucket_names, row[1:n_keys], strict=True))
         record = _items(query.items, names, row[n_keys:])
         if query.group == "user":

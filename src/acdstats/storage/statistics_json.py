@@ -28,7 +28,7 @@ def _item(item: Item, name: str) -> str:
 
 
 def answer_sql(
-    query: StatisticsQuery, limit: int, use_rollups: bool = True, user_id_as_string: bool = False
+    query: StatisticsQuery, limit: int, use_rollups: bool = True, user_id_as_number: bool = False
 ) -> tuple[str, dict[str, Any]]:
     """SQL with one row: (the `result` JSON text, the number of statistics records).
 
@@ -37,7 +37,7 @@ def answer_sql(
     rows_sql, params = operator_statistics_sql(query, use_rollups)
     buckets = [(f"b{i}", name) for i, (_, name) in enumerate(BUCKETS[query.aggregation])]
     bucket_fields = [f"'{name}': {col}" for col, name in buckets]
-    user = "'user_id': " + ("user_id::VARCHAR" if user_id_as_string else "user_id")
+    user = "'user_id': " + ("user_id" if user_id_as_number else "user_id::VARCHAR")
     items = [_item(item, item.short if query.abbreviation else item.long) for item in query.items]
     bucket_cols = [col for col, _ in buckets]
     if query.group == "user":

@@ -54,7 +54,7 @@ def dispatch(
             principal.account_id,
             principal.key_id,
             max_records=state.settings.max_records,
-            user_id_as_string=state.settings.user_id_as_string,
+            user_id_as_number=state.settings.user_id_as_number,
         )
         return respond(method, ctx, params)
     except ApiError as exc:
