@@ -10,16 +10,9 @@ from typing import Any
 import orjson
 
 from acdstats.domain.events import InvalidRecord
-from acdstats.storage import rollups
+from acdstats.storage.batch import Documents, write_batch
 from acdstats.storage.db import Database
-from acdstats.storage.derive import (
-    rederive_requests,
-    refresh_acw,
-    status_scope,
-    store_offer_records,
-)
-from acdstats.storage.eventstore import PART_BITS, batch_report, store_checked_events
-from acdstats.storage.incoming import check_batch
+from acdstats.storage.eventstore import PART_BITS
 
 BATCH_LINES = 50_000
 
@@ -100,16 +93,7 @@ def ingest_parts(
             numbers.append((index << PART_BITS) | number)
             docs.append(doc)
             errors.append(error)
-    with db.writer(write_timeout) as cur:
-        check_batch(cur, account_id, numbers, docs, errors)
-        store_checked_events(cur, account_id)
-        store_offer_records(cur, account_id)
-        rederive_requests(cur, account_id)
-        refresh_acw(cur, account_id, status_scope(cur, account_id))
-        rollups.refresh(cur, account_id)
-        counted = batch_report(cur)
-        for table in ("checked", "batch_events", "orphans"):
-            cur.execute(f"DROP TABLE IF EXISTS {table}")
+    counted = write_batch(db, account_id, Documents(numbers, docs, errors), write_timeout)
     for index, report in enumerate(reports):
         part_report = counted.get(index)
         if part_report is not None:

@@ -1,0 +1,63 @@
+"""The write pipeline: one batch of ingest lines, one transaction, one report per part.
+
+Every write goes through `write_batch`. Its steps run in this order, each named below and
+each handing on what it produces:
+
+1. check        lines -> temp table `checked` (every field classified, first failing rule)
+2. store        `checked` -> raw events appended; temp table `batch_events` (new, duplicate
+                or conflict per line)
+3. records      offer records of `checked` upserted by identity, materialised as offers
+4. offers       the touched requests' offers re-derived; temp table `orphans`
+5. acw          after-call work refreshed where the new status events can change it
+6. rollups      the hours (and days, months) of every offer changed above recomputed
+7. report       per part: stored, duplicates, orphaned, rejected (from the temp tables)
+
+The temp tables are the pipeline's own: it drops them after the report (a failed batch rolls
+them back with everything else). Adding a derivation is adding one step here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from acdstats.storage import rollups
+from acdstats.storage.db import Database
+from acdstats.storage.derive import (
+    rederive_requests,
+    refresh_acw,
+    status_scope,
+    store_offer_records,
+)
+from acdstats.storage.eventstore import PartReport, batch_report, store_checked_events
+from acdstats.storage.incoming import check_batch
+
+# The intermediate tables the steps pass on (created and dropped inside one batch).
+_BATCH_TABLES = ("checked", "batch_events", "orphans", "touched_hours")
+
+
+@dataclass(frozen=True)
+class Documents:
+    """A batch's lines: number (part in the high bits), JSON text or the reason it is unreadable."""
+
+    numbers: Sequence[int]
+    docs: Sequence[str | None]
+    errors: Sequence[str | None]
+
+
+def write_batch(
+    db: Database, account_id: int, lines: Documents, write_timeout: float | None = None
+) -> dict[int, PartReport]:
+    """Check, store and derive one batch in one write transaction (all of it, or nothing)."""
+    with db.writer(write_timeout) as cur:
+        check_batch(cur, account_id, list(lines.numbers), list(lines.docs), list(lines.errors))
+        store_checked_events(cur, account_id)
+        store_offer_records(cur, account_id)
+        rederive_requests(cur, account_id)
+        refresh_acw(cur, account_id, status_scope(cur, account_id))
+        rollups.refresh(cur, account_id)
+        reports = batch_report(cur)
+        # On failure the rollback takes the temp tables with it.
+        for table in _BATCH_TABLES:
+            cur.execute(f"DROP TABLE IF EXISTS {table}")
+        return reports
