@@ -46,6 +46,7 @@ def import_file(events: Path, lines: int) -> IngestResult:
     """The import command as a user runs it, process start included, into a fresh file."""
     with tempfile.TemporaryDirectory(prefix="acdstats-bench-") as tmp:
         db = Path(tmp) / "import.duckdb"
+        fresh_account(db)  # import refuses an account that does not exist
         started = time.perf_counter()
         done = subprocess.run(
             [ACDSTATS, "import", "--db", str(db), "--account-id", "1", "--json", str(events)],

@@ -20,6 +20,7 @@ def run(*args: str) -> tuple[int, str]:
 
 def test_auto_detects_every_format(tmp_path: Path) -> None:
     db = str(tmp_path / "a.duckdb")
+    run("account", "create", "--db", db, "--name", "A")
     csv = tmp_path / "offers.csv"
     csv.write_text(
         "type,request_id,queue_id,user_id,offered_at,answered_at\n"
@@ -42,6 +43,7 @@ def test_auto_detects_every_format(tmp_path: Path) -> None:
 
 def test_rejected_lines_give_exit_code_3_and_line_numbers(tmp_path: Path) -> None:
     db = str(tmp_path / "b.duckdb")
+    run("account", "create", "--db", db, "--name", "A")
     bad = tmp_path / "bad.jsonl"
     bad.write_text(
         '{"type": "offered", "request_id": "r", "user_id": 7, '
@@ -54,6 +56,7 @@ def test_rejected_lines_give_exit_code_3_and_line_numbers(tmp_path: Path) -> Non
 
 def test_query_prints_the_server_answer_and_errors(tmp_path: Path) -> None:
     db = str(tmp_path / "c.duckdb")
+    run("account", "create", "--db", db, "--name", "A")
     run(
         "import",
         "--db",

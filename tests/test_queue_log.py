@@ -239,6 +239,7 @@ def test_cli_imports_both_sources_and_reports(tmp_path: Path) -> None:
     runner = CliRunner()
     csv_file = str(DATA / "fallover_reentry_realtime.csv")
     log_file = str(DATA / "fallover_reentry.log")
+    assert runner.invoke(main, ["account", "create", "--db", path, "--name", "A"]).exit_code == 0
     args = ["import", "--db", path, "--account-id", "1", "--format", "queue_log"]
     first = runner.invoke(main, [*args, "--timezone", "Europe/Berlin", csv_file])
     assert first.exit_code == 0, first.output

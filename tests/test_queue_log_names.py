@@ -141,6 +141,8 @@ def test_names_command_lists_table_and_json(tmp_path: Path) -> None:
     path = tmp_path / "cli.duckdb"
     log = tmp_path / "queue_log"
     log.write_text(FIRST)
+    for name in ("first", "second"):
+        run("account", "create", "--db", str(path), "--name", name)
     run("import", "--db", str(path), "--account-id", "1", "--format", "queue_log", str(log))
     table = run("names", "--db", str(path), "--account-id", "1")
     assert table.splitlines() == [
@@ -185,6 +187,6 @@ def test_names_command_refuses_link_without_kind(tmp_path: Path) -> None:
 def test_names_command_without_a_database_says_so(tmp_path: Path) -> None:
     missing = tmp_path / "none.duckdb"
     result = CliRunner().invoke(main, ["names", "--db", str(missing), "--account-id", "1"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert f"no database at {missing}" in result.output
     assert not missing.exists()

@@ -12,11 +12,18 @@ import orjson
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
-from acdstats.cli.options import account_option, db_option, open_db
+from acdstats.cli.options import (
+    account_option,
+    db_option,
+    missing_database,
+    open_db,
+    require_account,
+)
 from acdstats.errors import ApiError
 from acdstats.importers.detect import FORMATS, open_reader
 from acdstats.services.ingest import IngestReport, Line, ingest
 from acdstats.services.methods import CallContext, find_method, respond
+from acdstats.storage.db import resolve_path
 from acdstats.storage.derive import rebuild as rebuild_offers
 
 _SHOWN_REJECTS = 50
@@ -43,7 +50,10 @@ def import_(
     files: tuple[str, ...],
 ) -> None:
     """Import events or offer records (JSONL, CSV, Asterisk queue_log)."""
+    if not resolve_path(db_path).exists():
+        raise missing_database(db_path, account_id)
     db = open_db(db_path)
+    require_account(db, account_id)
     console = Console(stderr=True)
     reports = {}
     for name in files:
@@ -129,7 +139,10 @@ def query(
         if not sep:
             raise click.BadParameter(f"{pair!r} is not name=value", param_hint="PARAMS")
         values[name] = value
+    if not resolve_path(db_path).exists():
+        raise missing_database(db_path, account_id)
     db = open_db(db_path, read_only=True)
+    require_account(db, account_id)
     ctx = CallContext(
         db,
         account_id,
@@ -140,8 +153,11 @@ def query(
         answer = respond(find_method(method), ctx, values)
     except ApiError as exc:
         answer = orjson.dumps(exc.as_dict())
+    finally:
+        db.close()
     click.echo(answer.decode())
-    db.close()
+    if answer.startswith(b'{"error":'):  # printed as the server answers it, and exit 1
+        sys.exit(1)
 
 
 @click.command()

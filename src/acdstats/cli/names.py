@@ -5,7 +5,13 @@ from __future__ import annotations
 import click
 import orjson
 
-from acdstats.cli.options import account_option, db_option, open_db
+from acdstats.cli.options import (
+    account_option,
+    db_option,
+    missing_database,
+    open_db,
+    require_account,
+)
 from acdstats.storage.db import resolve_path
 from acdstats.storage.names import KINDS, link_name, list_names
 
@@ -31,9 +37,10 @@ def names(
     """
     if links and kind is None:
         raise click.UsageError("--link needs --kind queue or --kind agent")
-    if not links and not resolve_path(db_path).exists():
-        raise click.ClickException(f"no database at {resolve_path(db_path)}: nothing imported yet")
+    if not resolve_path(db_path).exists():
+        raise missing_database(db_path, account_id)
     db = open_db(db_path, read_only=not links)
+    require_account(db, account_id)
     try:
         for pair in links:
             alias, sep, name = pair.partition("=")

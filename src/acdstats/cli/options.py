@@ -25,3 +25,29 @@ def open_db(path: str | None, read_only: bool = False) -> Database:
         return Database(path, read_only=read_only)
     except DatabaseLocked as exc:
         raise click.ClickException(str(exc)) from None
+
+
+class UnknownAccount(click.ClickException):
+    """The account named by --account-id does not exist (a usage error: exit code 2)."""
+
+    exit_code = 2
+
+
+def require_account(db: Database, account_id: int) -> None:
+    """Exit with code 2 and a clear message unless the account exists (the db is closed)."""
+    from acdstats.storage.keys import get_account
+
+    if get_account(db.reader(), account_id) is None:
+        db.close()
+        raise UnknownAccount(
+            f"account {account_id} does not exist in {db.path} (`acdstats account list` "
+            "shows the accounts; `acdstats account create --name NAME` makes one)"
+        )
+
+
+def missing_database(path: str | None, account_id: int) -> UnknownAccount:
+    """The error for a database file that does not exist yet: it has no accounts either."""
+    return UnknownAccount(
+        f"no database at {resolve_path(path)}, so no account {account_id}: create the account "
+        "first (`acdstats account create --name NAME`)"
+    )
