@@ -91,3 +91,90 @@ def test_query_exits_1_on_an_api_error_and_still_prints_it(tmp_path: Path) -> No
     assert code == 1 and json.loads(out)["error"]["code"] == 103
     code, out = run("query", "GetACDOperatorStatistics", "--db", db, "--account-id", "1", *STATS)
     assert code == 0 and json.loads(out) == {"result": []}
+
+
+# --- byte-order marks and delimiters ------------------------------------------------------
+
+QUEUE_LOG = Path(__file__).parent / "data" / "queue_log"
+EVENTS_CSV = (
+    "type,at,request_id,user_id,queue_id\n"
+    "enqueued,2026-03-02 10:00:00,r1,,5\n"
+    "offered,2026-03-02 10:00:01,r1,7,\n"
+    "answered,2026-03-02 10:00:05,r1,7,\n"
+    "hangup,2026-03-02 10:01:05,r1,7,\n"
+)
+OFFERS_CSV = (
+    "request_id,queue_id,user_id,offered_at,answered_at,ended_at\n"
+    "x1,5,9,2026-03-02 10:00:00,2026-03-02 10:00:03,2026-03-02 10:00:33\n"
+    '"x2",5,9,2026-03-02 11:00:00,,\n'
+)
+VARIANTS = [(delimiter, bom) for delimiter in (",", ";", "\t") for bom in (b"", b"\xef\xbb\xbf")]
+
+
+def encoded(text: str, delimiter: str, bom: bytes) -> bytes:
+    return bom + text.replace(",", delimiter).encode()
+
+
+def report_of(db: str, *args: str, account: str = "1") -> dict[str, object]:
+    code, out = run("import", "--db", db, "--account-id", account, "--json", *args)
+    assert code in (0, 3), out
+    reports = json.loads(out)
+    assert len(reports) == 1
+    report: dict[str, object] = next(iter(reports.values()))
+    return report
+
+
+def operator_items(db: str, account: str = "1") -> object:
+    code, out = run(
+        "query", "GetACDOperatorStatistics", "--db", db, "--account-id", account,
+        *STATS, "report=AC;UAC;SA;TT",
+    )  # fmt: skip
+    assert code == 0, out
+    return [(str(row["user_id"]), row["statistics"]) for row in json.loads(out)["result"]]
+
+
+def test_events_and_offers_csv_with_a_bom_and_any_delimiter(tmp_path: Path) -> None:
+    db = new_db(tmp_path, accounts=len(VARIANTS))
+    for account, (delimiter, bom) in enumerate(VARIANTS, start=1):
+        name = f"{account}-{'bom' if bom else 'plain'}-{ord(delimiter)}"
+        events = write(tmp_path, name + "-events.csv", encoded(EVENTS_CSV, delimiter, bom))
+        offers = write(tmp_path, name + "-offers.csv", encoded(OFFERS_CSV, delimiter, bom))
+        got = report_of(db, events, account=str(account))
+        assert (got["stored"], got["rejected"]) == (4, []), (delimiter, bom, got)
+        got = report_of(db, "--format", "offers", offers, account=str(account))
+        assert (got["stored"], got["rejected"]) == (2, []), (delimiter, bom, got)
+        assert operator_items(db, str(account)) == [
+            ("7", [{"AC": 1, "UAC": 0, "SA": stat(4), "TT": stat(60)}]),
+            ("9", [{"AC": 1, "UAC": 1, "SA": stat(3), "TT": stat(30)}]),
+        ]
+
+
+def stat(value: int) -> dict[str, int]:
+    return {"min": value, "avg": value, "max": value, "count": 1, "sum": value}
+
+
+def test_jsonl_and_classic_queue_log_with_a_bom(tmp_path: Path) -> None:
+    db = new_db(tmp_path, accounts=2)
+    jsonl = write(tmp_path, "e.jsonl", b"\xef\xbb\xbf" + CALL.encode())
+    got = report_of(db, jsonl)
+    assert (got["stored"], got["rejected"]) == (2, [])
+    log = (QUEUE_LOG / "fallover_reentry.log").read_bytes()
+    with_bom = write(tmp_path, "queue_log", b"\xef\xbb\xbf" + log)
+    got = report_of(db, with_bom, account="2")  # auto-detected despite the mark
+    assert (got["stored"], got["skipped"], got["rejected"]) == (28, 2, [])
+
+
+def test_realtime_queue_log_csv_with_a_bom_and_any_delimiter(tmp_path: Path) -> None:
+    """Every variant holds the same lines as the classic file: all duplicates after it."""
+    db = new_db(tmp_path, accounts=1)
+    got = report_of(db, str(QUEUE_LOG / "fallover_reentry.log"))
+    assert (got["stored"], got["rejected"]) == (28, [])
+    text = (QUEUE_LOG / "fallover_reentry_realtime.csv").read_text()
+    assert ";" not in text and "\t" not in text
+    for delimiter, bom in VARIANTS:
+        name = f"rt-{'bom' if bom else 'plain'}-{ord(delimiter)}.csv"
+        path = write(tmp_path, name, encoded(text, delimiter, bom))
+        got = report_of(db, "--timezone", "Europe/Berlin", path)
+        assert (got["stored"], got["duplicates"], got["skipped"], got["rejected"]) == (
+            0, 28, 2, []
+        ), (delimiter, bom, got)  # fmt: skip

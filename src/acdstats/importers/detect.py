@@ -8,6 +8,7 @@ from typing import IO, Any
 
 from acdstats.domain.events import InvalidRecord
 from acdstats.importers.jsonl_csv import read_csv, read_jsonl
+from acdstats.importers.text import skip_bom
 from acdstats.services.ingest import Line
 from acdstats.storage.db import Database
 
@@ -24,6 +25,7 @@ def open_reader(
     stream: IO[bytes], fmt: str, db: Database, account_id: int, timezone: str = "UTC"
 ) -> Iterator[Line]:
     """Lines of the file as dicts; `events`/`offers` restrict what the lines may be."""
+    skip_bom(stream)
     head = stream.peek(4096) if hasattr(stream, "peek") else b""
     first = head.lstrip()[:1]
     if fmt == "queue_log" or (fmt == "auto" and _is_queue_log(head.lstrip())):

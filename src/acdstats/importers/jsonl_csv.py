@@ -2,33 +2,38 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from typing import IO
 
 from acdstats.domain.events import InvalidRecord
+from acdstats.importers.text import BOM, csv_reader
 from acdstats.services.ingest import Line
 
 
 def read_jsonl(stream: IO[bytes]) -> Iterator[Line]:
     """Each non-blank line's text; the database checks that it is a JSON object."""
     for number, raw in enumerate(stream, start=1):
-        text = raw.strip()
+        text = (raw.removeprefix(BOM) if number == 1 else raw).strip()
         if text:
             yield number, text
 
 
 def read_csv(stream: IO[bytes]) -> Iterator[Line]:
-    """CSV with a header row of SPEC field names; an empty cell is an absent field."""
-    text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
-    reader = csv.reader(text)
+    """CSV with a header row of SPEC field names; an empty cell is an absent field.
+
+    A byte-order mark is skipped; cells are separated by `,`, `;` or tabs (as the header is).
+    """
+    with csv_reader(stream) as reader:
+        yield from _csv_rows(reader)
+
+
+def _csv_rows(reader: Iterator[list[str]]) -> Iterator[Line]:
     header = next(reader, None)
     if header is None:
         return
     header = [name.strip() for name in header]
     for row in reader:
-        number = reader.line_num
+        number = reader.line_num  # type: ignore[attr-defined]
         if not any(cell.strip() for cell in row):
             continue
         if len(row) > len(header):

@@ -8,7 +8,6 @@ carries its own offset or is an epoch.
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from acdstats.domain.events import InvalidRecord
 from acdstats.importers.queue_log_verbs import QueueLogLine
+from acdstats.importers.text import BOM, csv_reader, skip_bom
 
 ParsedLine = tuple[int, QueueLogLine | InvalidRecord]
 
@@ -40,6 +40,7 @@ def queue_log_lines(stream: IO[bytes], zone_name: str) -> Iterator[ParsedLine]:
 
 
 def _lines(stream: Any, zone_name: str) -> Iterator[ParsedLine]:
+    skip_bom(stream)
     head = stream.peek(4096)
     if _CLASSIC_HEAD.match(head) or not head.strip():
         return classic_lines(stream)
@@ -56,6 +57,8 @@ def _lines_of_unbuffered(stream: IO[bytes], zone_name: str) -> Iterator[ParsedLi
 
 def classic_lines(stream: IO[bytes]) -> Iterator[ParsedLine]:
     for number, raw in enumerate(stream, start=1):
+        if number == 1:
+            raw = raw.removeprefix(BOM)
         text = raw.decode("utf-8", "replace").rstrip("\r\n")
         if not text.strip():
             continue
@@ -76,11 +79,9 @@ def classic_lines(stream: IO[bytes]) -> Iterator[ParsedLine]:
 
 
 def realtime_lines(stream: IO[bytes], zone_name: str) -> Iterator[ParsedLine]:
-    text = io.TextIOWrapper(stream, encoding="utf-8", errors="replace", newline="")
-    try:
-        yield from _realtime_rows(csv.reader(text), zone_name)
-    finally:
-        text.detach()  # a dropped wrapper would close the caller's file (still read for tell())
+    """The realtime table's CSV export (a byte-order mark skipped, `,` `;` or tab separated)."""
+    with csv_reader(stream, errors="replace") as reader:
+        yield from _realtime_rows(reader, zone_name)
 
 
 def _realtime_rows(reader: Any, zone_name: str) -> Iterator[ParsedLine]:
