@@ -178,3 +178,10 @@ def test_realtime_queue_log_csv_with_a_bom_and_any_delimiter(tmp_path: Path) -> 
         assert (got["stored"], got["duplicates"], got["skipped"], got["rejected"]) == (
             0, 28, 2, []
         ), (delimiter, bom, got)  # fmt: skip
+
+
+def test_queue_log_docs_say_that_every_source_is_detected() -> None:
+    docs = (Path(__file__).parents[1] / "docs" / "queue_log.md").read_text()
+    assert "needs `--format queue_log`" not in docs
+    usage = docs.split("```")[1]  # the first example block: the commands as a user types them
+    assert "--format" not in usage and "realtime" in docs and "PBXware" in docs

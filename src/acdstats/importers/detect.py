@@ -19,6 +19,12 @@ _REALTIME_HEADER = re.compile(
     rb"^(?=[^\n]*\btime\b)(?=[^\n]*\bcallid\b)(?=[^\n]*\bqueuename\b)(?=[^\n]*\bevent\b)",
     re.IGNORECASE,
 )
+# PBXware's normalised queue_log CSV (importers.pbxware).
+_PBXWARE_HEADER = re.compile(
+    rb"^(?=[^\n]*\bdate_time\b)(?=[^\n]*\bcallid\b)(?=[^\n]*\bqueue_name\b)"
+    rb"(?=[^\n]*\bevent\b)",
+    re.IGNORECASE,
+)
 
 
 def open_reader(
@@ -42,7 +48,9 @@ def open_reader(
 
 
 def _is_queue_log(head: bytes) -> bool:
-    return bool(_QUEUE_LOG_LINE.match(head) or _REALTIME_HEADER.match(head))
+    return bool(
+        _QUEUE_LOG_LINE.match(head) or _REALTIME_HEADER.match(head) or _PBXWARE_HEADER.match(head)
+    )
 
 
 def _only(lines: Iterator[Line], allowed: Any, reason: str) -> Iterator[Line]:

@@ -1,4 +1,5 @@
-"""Reading queue_log lines: the classic file and the realtime table exported as CSV.
+"""Reading queue_log lines: the classic file, the realtime table exported as CSV, and
+PBXware's normalised CSV (importers.pbxware).
 
 Classic: `epoch|callid|queue|agent|VERB|data1|...`, epoch in UTC seconds (a fraction allowed).
 Realtime CSV: a header with `time,callid,queuename,agent,event` and `data1..data5` (or one
@@ -16,6 +17,7 @@ from typing import IO, Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from acdstats.domain.events import InvalidRecord
+from acdstats.importers.pbxware import is_pbxware, pbxware_rows
 from acdstats.importers.queue_log_verbs import QueueLogLine
 from acdstats.importers.text import BOM, csv_reader, skip_bom
 
@@ -86,13 +88,16 @@ def realtime_lines(stream: IO[bytes], zone_name: str) -> Iterator[ParsedLine]:
 
 def _realtime_rows(reader: Any, zone_name: str) -> Iterator[ParsedLine]:
     header = [h.strip().lower() for h in next(reader, [])]
+    if is_pbxware(header):
+        yield from pbxware_rows(header, reader, LocalClock(ZoneInfo("UTC")).to_ms)
+        return
     missing = [c for c in _REALTIME_COLUMNS if c not in header]
     if missing:
         yield (
             1,
             InvalidRecord(
-                "neither a queue_log file (epoch|callid|...) nor a realtime CSV export: "
-                f"the header lacks {', '.join(missing)}"
+                "neither a queue_log file (epoch|callid|...) nor a realtime or PBXware CSV "
+                f"export: the header lacks {', '.join(missing)}"
             ),
         )
         return
