@@ -185,3 +185,61 @@ def test_queue_log_docs_say_that_every_source_is_detected() -> None:
     assert "needs `--format queue_log`" not in docs
     usage = docs.split("```")[1]  # the first example block: the commands as a user types them
     assert "--format" not in usage and "realtime" in docs and "PBXware" in docs
+
+
+# --- offer records imported again ---------------------------------------------------------
+
+
+def counts(report: dict[str, object]) -> tuple[object, ...]:
+    return (report["stored"], report["duplicates"], report["replaced"], report["rejected"])
+
+
+def test_identical_offer_records_again_are_duplicates_changed_ones_replaced(
+    tmp_path: Path,
+) -> None:
+    db = new_db(tmp_path)
+    offers = write(tmp_path, "offers.csv", OFFERS_CSV)
+    assert counts(report_of(db, "--format", "offers", offers)) == (2, 0, 0, [])
+    assert counts(report_of(db, "--format", "offers", offers)) == (0, 2, 0, [])
+    before = operator_items(db)
+    # x1 corrected (talked 60 s, not 30 s); x2 unchanged
+    corrected = write(tmp_path, "corrected.csv", OFFERS_CSV.replace("10:00:33", "10:01:03"))
+    assert counts(report_of(db, "--format", "offers", corrected)) == (0, 1, 1, [])
+    assert (
+        operator_items(db)
+        == [
+            ("9", [{"AC": 1, "UAC": 1, "SA": stat(3), "TT": stat(60)}]),
+        ]
+        != before
+    )
+    code, out = run("import", "--db", db, "--account-id", "1", "--format", "offers", offers)
+    assert code == 0
+    assert (
+        out == f"{offers}: stored 0, duplicates 1, replaced 1, orphaned 0, skipped 0, rejected 0\n"
+    )
+    assert operator_items(db) == before
+
+
+def test_repeated_and_corrected_records_inside_one_file(tmp_path: Path) -> None:
+    db = new_db(tmp_path)
+    line = "x3,5,9,2026-03-02 12:00:00,2026-03-02 12:00:05,2026-03-02 12:00:15\n"
+    text = OFFERS_CSV + line + line + line.replace("12:00:15", "12:00:45") + line
+    path = write(tmp_path, "repeats.csv", text)
+    # x3: new, the same again, corrected (TT 40), then back to the first form (TT 10)
+    assert counts(report_of(db, "--format", "offers", path)) == (3, 1, 2, [])
+    assert operator_items(db) == [
+        ("9", [{"AC": 2, "UAC": 1, "SA": item([3, 5]), "TT": item([30, 10])}]),
+    ]
+    # again: x1, x2 and x3's first two lines equal what is stored, then x3 changes twice
+    assert counts(report_of(db, "--format", "offers", path)) == (0, 4, 2, [])
+
+
+def item(values: list[int]) -> dict[str, int]:
+    total = sum(values)
+    return {
+        "min": min(values),
+        "avg": total // len(values),
+        "max": max(values),
+        "count": len(values),
+        "sum": total,
+    }

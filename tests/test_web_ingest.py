@@ -71,6 +71,7 @@ def test_ndjson_batch_is_stored_and_counted(db: Database, owner: dict[str, Any])
         assert again.json()["result"] == {
             "stored": 1,
             "duplicates": 3,
+            "replaced": 0,
             "orphaned": 1,
             "rejected": [],
         }

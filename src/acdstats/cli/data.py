@@ -97,7 +97,9 @@ def _tracked(
 def _print_report(name: str, report: IngestReport) -> None:
     click.echo(
         f"{name}: stored {report.stored}, duplicates {report.duplicates}, "
-        f"orphaned {report.orphaned}, skipped {report.skipped}, rejected {len(report.rejected)}"
+        + (f"replaced {report.replaced}, " if report.replaced else "")
+        + f"orphaned {report.orphaned}, skipped {report.skipped}, "
+        f"rejected {len(report.rejected)}"
     )
     for line, reason in report.rejected[:_SHOWN_REJECTS]:
         click.echo(f"  line {line}: {reason}")

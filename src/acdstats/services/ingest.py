@@ -26,6 +26,7 @@ Line = tuple[int, dict[str, Any] | bytes | InvalidRecord | None]
 class IngestReport:
     stored: int = 0
     duplicates: int = 0
+    replaced: int = 0  # offer records that replaced a stored one of the same identity
     orphaned: int = 0
     skipped: int = 0  # lines that carry nothing for statistics (e.g. queue_log QUEUESTART)
     rejected: list[tuple[int, str]] = field(default_factory=list)
@@ -33,6 +34,7 @@ class IngestReport:
     def add(self, other: IngestReport) -> None:
         self.stored += other.stored
         self.duplicates += other.duplicates
+        self.replaced += other.replaced
         self.orphaned += other.orphaned
         self.skipped += other.skipped
         self.rejected.extend(other.rejected)
@@ -41,6 +43,7 @@ class IngestReport:
         return {
             "stored": self.stored,
             "duplicates": self.duplicates,
+            "replaced": self.replaced,
             "orphaned": self.orphaned,
             "skipped": self.skipped,
             "rejected": [{"line": line, "reason": reason} for line, reason in self.rejected],
@@ -99,6 +102,7 @@ def ingest_parts(
         if part_report is not None:
             report.stored = part_report.stored
             report.duplicates = part_report.duplicates
+            report.replaced = part_report.replaced
             report.orphaned = part_report.orphaned
             report.rejected = part_report.rejected
     return reports

@@ -6,11 +6,13 @@ each handing on what it produces:
 1. check        lines -> temp table `checked` (every field classified, first failing rule)
 2. store        `checked` -> raw events appended; temp table `batch_events` (new, duplicate
                 or conflict per line)
-3. records      offer records of `checked` upserted by identity, materialised as offers
+3. records      offer records of `checked` upserted by identity, materialised as offers;
+                temp table `record_lines` (new, duplicate or replaced per line)
 4. offers       the touched requests' offers re-derived; temp table `orphans`
 5. acw          after-call work refreshed where the new status events can change it
 6. rollups      the hours (and days, months) of every offer changed above recomputed
-7. report       per part: stored, duplicates, orphaned, rejected (from the temp tables)
+7. report       per part: stored, duplicates, replaced, orphaned, rejected (from the temp
+                tables)
 
 The temp tables are the pipeline's own: it drops them after the report (a failed batch rolls
 them back with everything else). Adding a derivation is adding one step here.
@@ -33,7 +35,7 @@ from acdstats.storage.eventstore import PartReport, batch_report, store_checked_
 from acdstats.storage.incoming import check_batch
 
 # The intermediate tables the steps pass on (created and dropped inside one batch).
-_BATCH_TABLES = ("checked", "batch_events", "orphans", "touched_hours")
+_BATCH_TABLES = ("checked", "batch_events", "record_lines", "orphans", "touched_hours")
 
 
 @dataclass(frozen=True)

@@ -175,14 +175,62 @@ WHERE offers.account_id = $account AND offers.source = 'e'
 def store_offer_records(cur: duckdb.DuckDBPyConnection, account_id: int) -> None:
     """Upsert the batch's offer records (temp table `checked`) by identity
     (request_id, user_id, offered_at): a later line wins.
+
+    Leaves temp table `record_lines`: each accepted record line's outcome, against the line
+    of the same identity before it in the batch, else the stored record: `new` (no record of
+    that identity yet), `duplicate` (the same content: nothing changes) or `replaced`.
+    Identities whose last line equals the stored record are not written again.
     """
+    params = {"account": account_id}
+    first, last = cur.execute(
+        "SELECT min(offered_ms), max(offered_ms) FROM checked "
+        "WHERE reason IS NULL AND type = 'offer'"
+    ).fetchall()[0]
+    bounds = (  # as constants, so that zone maps skip the rest of the table
+        "false"
+        if first is None
+        else f"r.offered_at BETWEEN make_timestamp_ms({first:d}) AND make_timestamp_ms({last:d})"
+    )
+    cur.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE record_lines AS
+        WITH lines AS (
+            SELECT line, request_id, user_id, queue_id, offered_ms, answered_ms, ended_ms, acw_ms,
+                [queue_id, answered_ms, ended_ms, acw_ms] AS content
+            FROM checked WHERE reason IS NULL AND type = 'offer'
+        ),
+        stored AS (
+            SELECT r.request_id, r.user_id, epoch_ms(r.offered_at) AS offered_ms,
+                [r.queue_id, epoch_ms(r.answered_at), epoch_ms(r.ended_at),
+                 epoch_ms(r.acw_ended_at)] AS stored_content
+            FROM offer_records r
+            WHERE r.account_id = $account AND {bounds}
+              AND r.request_id IN (SELECT request_id FROM lines)
+        ),
+        ordered AS (
+            SELECT l.*, s.stored_content, s.request_id IS NOT NULL AS was_stored,
+                lag(l.content) OVER w AS previous, row_number() OVER w AS nth,
+                row_number() OVER (PARTITION BY l.request_id, l.user_id, l.offered_ms
+                                   ORDER BY l.line DESC) AS from_last
+            FROM lines l LEFT JOIN stored s USING (request_id, user_id, offered_ms)
+            WINDOW w AS (PARTITION BY l.request_id, l.user_id, l.offered_ms ORDER BY l.line)
+        )
+        SELECT *,
+            CASE WHEN nth > 1 AND previous IS NOT DISTINCT FROM content THEN 'duplicate'
+                 WHEN nth > 1 THEN 'replaced'
+                 WHEN NOT was_stored THEN 'new'
+                 WHEN stored_content IS NOT DISTINCT FROM content THEN 'duplicate'
+                 ELSE 'replaced' END AS outcome
+        FROM ordered
+        """,
+        params,
+    )
     cur.execute(
         """
         CREATE OR REPLACE TEMP TABLE batch AS
         SELECT request_id, user_id, queue_id, offered_ms, answered_ms, ended_ms, acw_ms
-        FROM checked WHERE reason IS NULL AND type = 'offer'
-        QUALIFY row_number() OVER (
-            PARTITION BY request_id, user_id, offered_ms ORDER BY line DESC) = 1
+        FROM record_lines
+        WHERE from_last = 1 AND NOT (was_stored AND stored_content IS NOT DISTINCT FROM content)
         """
     )
     if cur.execute("SELECT count(*) FROM batch").fetchall()[0][0]:
@@ -190,9 +238,9 @@ def store_offer_records(cur: duckdb.DuckDBPyConnection, account_id: int) -> None
             "o.source = 'r' AND EXISTS (SELECT 1 FROM batch b WHERE b.request_id = o.request_id "
             "AND b.user_id = o.user_id AND make_timestamp_ms(b.offered_ms) = o.offered_at)"
         )
-        rollups.mark(cur, in_batch, {"account": account_id})
+        rollups.mark(cur, in_batch, params)
         _replace_records(cur, account_id)
-        rollups.mark(cur, in_batch, {"account": account_id})
+        rollups.mark(cur, in_batch, params)
     cur.execute("DROP TABLE batch")
 
 

@@ -102,12 +102,13 @@ PART_BITS = 32
 class PartReport:
     stored: int = 0
     duplicates: int = 0
+    replaced: int = 0  # offer records that replaced a stored record of the same identity
     orphaned: int = 0
     rejected: list[tuple[int, str]] = field(default_factory=list)
 
 
 def batch_report(cur: duckdb.DuckDBPyConnection) -> dict[int, PartReport]:
-    """Per part: what the batch's temp tables (checked, batch_events, orphans) say."""
+    """Per part: what the temp tables checked, batch_events, record_lines and orphans say."""
     reports: dict[int, PartReport] = {}
 
     def part(line: int) -> PartReport:
@@ -115,8 +116,8 @@ def batch_report(cur: duckdb.DuckDBPyConnection) -> dict[int, PartReport]:
 
     counts = cur.execute(
         """
-        SELECT line, coalesce(outcome IN ('new', 'record'), false),
-            coalesce(outcome = 'duplicate', false), is_orphan, reason
+        SELECT line, coalesce(outcome = 'new', false), coalesce(outcome = 'duplicate', false),
+            coalesce(outcome = 'replaced', false), is_orphan, reason
         FROM (
             SELECT line, outcome, event_key IN (SELECT event_key FROM orphans) AS is_orphan,
                 CASE WHEN outcome = 'conflict' THEN 'conflict: event_id ' || event_id ||
@@ -125,16 +126,18 @@ def batch_report(cur: duckdb.DuckDBPyConnection) -> dict[int, PartReport]:
                 END AS reason
             FROM batch_events
             UNION ALL
-            SELECT line, CASE WHEN reason IS NULL THEN 'record' END, false, reason
-            FROM checked WHERE reason IS NOT NULL OR type = 'offer'
+            SELECT line, outcome, false, NULL FROM record_lines
+            UNION ALL
+            SELECT line, NULL, false, reason FROM checked WHERE reason IS NOT NULL
         )
         ORDER BY line
         """
     ).fetchall()
-    for line, stored, duplicate, orphan, reason in counts:
+    for line, stored, duplicate, replaced, orphan, reason in counts:
         report = part(line)
         report.stored += stored
         report.duplicates += duplicate
+        report.replaced += replaced
         report.orphaned += stored and orphan
         if reason is not None:
             report.rejected.append((line & ((1 << PART_BITS) - 1), reason))

@@ -43,6 +43,10 @@ _REPORT = {
             "properties": {
                 "stored": {"type": "integer"},
                 "duplicates": {"type": "integer"},
+                "replaced": {
+                    "type": "integer",
+                    "description": "Offer records that replaced a stored record of their identity",
+                },
                 "orphaned": {"type": "integer"},
                 "rejected": {
                     "type": "array",
