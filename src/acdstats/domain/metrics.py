@@ -1,4 +1,7 @@
-"""The catalogue of GetACDOperatorStatistics items (SPEC 4.2)."""
+"""The metric rules of SPEC 4.2 and the catalogue of GetACDOperatorStatistics items.
+
+Each rule is written once here, in Python and as the one SQL fragment the storage uses.
+"""
 
 from __future__ import annotations
 
@@ -30,3 +33,35 @@ ITEMS: tuple[Item, ...] = (
 BY_NAME: dict[str, Item] = {
     name.lower(): item for item in ITEMS for name in (item.short, item.long)
 }
+
+
+# --- The rules -------------------------------------------------------------------------------
+# The after-call work window (SPEC 4.2): the first status event at or after (end - 1 s) must
+# be AFTER_SERVICE and come no later than end + 10 s.
+ACW_LOOKBACK_MS = 1000
+ACW_START_WITHIN_MS = 10_000
+
+
+def seconds(end_ms: int, start_ms: int) -> int:
+    """A sample: a duration in whole seconds, rounded half up from milliseconds."""
+    return (end_ms - start_ms + 500) // 1000
+
+
+def seconds_sql(end_ms: str, start_ms: str) -> str:
+    """`seconds` over two SQL expressions of epoch milliseconds (NULL if either is)."""
+    return f"(({end_ms}) - ({start_ms}) + 500) // 1000"
+
+
+def handling_time_sql(tt: str, acw: str) -> str:
+    """HT = TT + ACW: the sum of the two rounded samples, ACW counting 0 when absent."""
+    return f"({tt}) + coalesce({acw}, 0)"
+
+
+def floored_average(total: int, count: int) -> int:
+    """An item object's avg: floor(sum / count), 0 with no samples."""
+    return total // count if count else 0
+
+
+def floored_average_sql(total: str, count: str) -> str:
+    """`floored_average` in SQL."""
+    return f"coalesce(({total}) // nullif({count}, 0), 0)"

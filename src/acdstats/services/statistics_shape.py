@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from acdstats.domain.metrics import Item
+from acdstats.domain.metrics import Item, floored_average
 from acdstats.domain.query import StatisticsQuery
 from acdstats.storage.rollups import SAMPLES
 from acdstats.storage.statistics_sql import BUCKETS
-
-_ZERO = {"min": 0, "avg": 0, "max": 0, "count": 0, "sum": 0}
 
 
 def shape(
@@ -57,11 +55,8 @@ def _items(
     for item, name in zip(items, names, strict=True):
         if item.kind == "object":
             count, total, low, high = stats[item.sample]
-            out[name] = (
-                {"min": low, "avg": total // count, "max": high, "count": count, "sum": int(total)}
-                if count
-                else dict(_ZERO)
-            )
+            avg = floored_average(int(total), count)
+            out[name] = {"min": low, "avg": avg, "max": high, "count": count, "sum": int(total)}
         elif item.kind == "sum":
             out[name] = int(stats[item.sample][1])
         elif item.kind == "answered":

@@ -5,15 +5,21 @@ from __future__ import annotations
 import duckdb
 import pyarrow as pa
 
+from acdstats.domain.metrics import (
+    ACW_LOOKBACK_MS,
+    ACW_START_WITHIN_MS,
+    handling_time_sql,
+    seconds_sql,
+)
 from acdstats.storage import rollups
 from acdstats.storage.bulk import int64, registered
 from acdstats.storage.offer_derivation import derive_offers
 
 _FAR_PAST = -(2**52)  # epoch ms bounds that make_timestamp_ms still accepts
 _FAR_FUTURE = 2**52
-# An offer's ACW looks at status events from (end - 1 s) on; it must start by end + 10 s.
-_BEFORE_END_MS = 1000
-_START_WITHIN_MS = 10_000
+_BEFORE_END_MS = ACW_LOOKBACK_MS
+_START_WITHIN_MS = ACW_START_WITHIN_MS
+_ACW = seconds_sql("epoch_ms(a.acw_ended_at)", "epoch_ms(a.ended_at)")
 
 
 def rederive_requests(cur: duckdb.DuckDBPyConnection, account_id: int) -> None:
@@ -162,8 +168,8 @@ acw_end AS (
 )
 UPDATE offers SET
     acw_ended_at = a.acw_ended_at,
-    acw = (epoch_ms(a.acw_ended_at) - epoch_ms(a.ended_at) + 500) // 1000,
-    ht = offers.tt + coalesce((epoch_ms(a.acw_ended_at) - epoch_ms(a.ended_at) + 500) // 1000, 0)
+    acw = {_ACW},
+    ht = {handling_time_sql("offers.tt", _ACW)}
 FROM acw_end a
 WHERE offers.account_id = $account AND offers.source = 'e'
   AND offers.user_id = a.user_id AND offers.ended_at = a.ended_at
@@ -278,12 +284,12 @@ def _materialize_records(cur: duckdb.DuckDBPyConnection, where: str, account_id:
         f"""
         INSERT INTO offers
         SELECT account_id, 'r', request_id, user_id, queue_id, offered_at, answered_at,
-            ended_at, acw_ended_at, sa, tt, acw, tt + coalesce(acw, 0)
+            ended_at, acw_ended_at, sa, tt, acw, {handling_time_sql("tt", "acw")}
         FROM (
             SELECT *,
-                (epoch_ms(answered_at) - epoch_ms(offered_at) + 500) // 1000 AS sa,
-                (epoch_ms(ended_at) - epoch_ms(answered_at) + 500) // 1000 AS tt,
-                (epoch_ms(acw_ended_at) - epoch_ms(ended_at) + 500) // 1000 AS acw
+                {seconds_sql("epoch_ms(answered_at)", "epoch_ms(offered_at)")} AS sa,
+                {seconds_sql("epoch_ms(ended_at)", "epoch_ms(answered_at)")} AS tt,
+                {seconds_sql("epoch_ms(acw_ended_at)", "epoch_ms(ended_at)")} AS acw
             FROM offer_records r WHERE {where}
         )
         """,

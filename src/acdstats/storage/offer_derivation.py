@@ -18,6 +18,7 @@ from __future__ import annotations
 import duckdb
 
 from acdstats.domain.events import TYPE_RANK
+from acdstats.domain.metrics import seconds_sql
 
 _RANK = "CASE type " + " ".join(f"WHEN '{t}' THEN {r}" for t, r in TYPE_RANK.items()) + " END"
 
@@ -115,8 +116,6 @@ SELECT c.request_id, c.user_id,
 FROM with_own_end c LEFT JOIN first_enqueue f USING (request_id)
 """
 
-_SECONDS = "(({a}) - ({b}) + 500) // 1000"  # a non-negative duration, rounded half up
-
 
 def derive_offers(cur: duckdb.DuckDBPyConnection, account_id: int, scope: str) -> None:
     """Insert the event-derived offers of the requests matching `scope` (SQL over `e`).
@@ -128,8 +127,8 @@ def derive_offers(cur: duckdb.DuckDBPyConnection, account_id: int, scope: str) -
     cur.execute(_EVENTS.format(scope=scope), params)
     cur.execute(_QUEUE)
     cur.execute(f"CREATE OR REPLACE TEMP TABLE orphans AS {_ORPHANS}")
-    sa = _SECONDS.format(a="answered_ms", b="offered_ms")
-    tt = _SECONDS.format(a="ended_ms", b="answered_ms")
+    sa = seconds_sql("answered_ms", "offered_ms")
+    tt = seconds_sql("ended_ms", "answered_ms")
     # ht starts as tt (no ACW); the ACW refresh adds after-call work where there is some.
     cur.execute(
         f"""

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import duckdb
 
-from acdstats.storage.rollups import MERGED
-
 # Each entry migrates from version i to i + 1; append, never edit a released step.
 MIGRATIONS: list[str] = [
     """
@@ -102,10 +100,17 @@ MIGRATIONS: list[str] = [
     CREATE TABLE rollup_day AS SELECT * FROM rollup_hour;
     """,
     # 3: a monthly rollup (year-long questions read ~30x fewer rows), filled from the days.
-    f"""
+    # (A released step is frozen text: it never follows later changes of the rollup columns.)
+    """
     CREATE TABLE rollup_month AS SELECT * FROM rollup_hour WHERE false;
     INSERT INTO rollup_month
-    SELECT account_id, user_id, queue_id, date_trunc('month', bucket), {MERGED}
+    SELECT account_id, user_id, queue_id, date_trunc('month', bucket),
+        sum(sa_count) AS sa_count, sum(sa_sum) AS sa_sum, min(sa_min) AS sa_min,
+        max(sa_max) AS sa_max, sum(tt_count) AS tt_count, sum(tt_sum) AS tt_sum,
+        min(tt_min) AS tt_min, max(tt_max) AS tt_max, sum(acw_count) AS acw_count,
+        sum(acw_sum) AS acw_sum, min(acw_min) AS acw_min, max(acw_max) AS acw_max,
+        sum(ht_count) AS ht_count, sum(ht_sum) AS ht_sum, min(ht_min) AS ht_min,
+        max(ht_max) AS ht_max, sum(uac) AS uac
     FROM rollup_day GROUP BY ALL;
     """,
 ]

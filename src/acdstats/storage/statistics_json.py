@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from acdstats.domain.metrics import Item
+from acdstats.domain.metrics import Item, floored_average_sql
 from acdstats.domain.query import StatisticsQuery
 from acdstats.storage.statistics_sql import BUCKETS, operator_statistics_sql
 
@@ -20,7 +20,7 @@ def _item(item: Item, name: str) -> str:
     if item.kind == "object":
         return (
             f"'{name}': {{'min': coalesce({s}_min, 0), "
-            f"'avg': coalesce({s}_sum // nullif({s}_count, 0), 0), "
+            f"'avg': {floored_average_sql(f'{s}_sum', f'{s}_count')}, "
             f"'max': coalesce({s}_max, 0), 'count': {s}_count, 'sum': {s}_sum}}"
         )
     value = {"sum": f"{s}_sum", "answered": "sa_count", "unanswered": "uac"}[item.kind]
