@@ -26,7 +26,6 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-import acdstats.services.key_methods  # noqa: F401  (registers the key management methods)
 from acdstats.cli.main import main
 from acdstats.config import Settings
 from acdstats.services import keys

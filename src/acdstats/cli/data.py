@@ -23,8 +23,8 @@ from acdstats.errors import ApiError
 from acdstats.importers.detect import FORMATS, open_reader
 from acdstats.services.ingest import IngestReport, Line, ingest
 from acdstats.services.methods import CallContext, find_method, respond
+from acdstats.services.rebuild import rebuild_account
 from acdstats.storage.db import resolve_path
-from acdstats.storage.derive import rebuild as rebuild_offers
 
 _SHOWN_REJECTS = 50
 
@@ -143,7 +143,12 @@ def query(
         values[name] = value
     if not resolve_path(db_path).exists():
         raise missing_database(db_path, account_id)
-    db = open_db(db_path, read_only=True)
+    try:
+        found = find_method(method)
+    except ApiError as exc:
+        click.echo(orjson.dumps(exc.as_dict()).decode())
+        sys.exit(1)
+    db = open_db(db_path, read_only=not found.writes)
     require_account(db, account_id)
     ctx = CallContext(
         db,
@@ -152,9 +157,7 @@ def query(
         user_id_as_number=user_id_as_number,
     )
     try:
-        answer = respond(find_method(method), ctx, values)
-    except ApiError as exc:
-        answer = orjson.dumps(exc.as_dict())
+        answer = respond(found, ctx, values)
     finally:
         db.close()
     click.echo(answer.decode())
@@ -168,8 +171,8 @@ def query(
 def rebuild(db_path: str | None, account_id: int) -> None:
     """Re-derive every offer of an account from the raw events."""
     db = open_db(db_path)
-    with db.writer() as cur:
-        rebuild_offers(cur, account_id)
+    require_account(db, account_id)
+    rebuild_account(db, account_id)
     db.close()
     click.echo(f"rebuilt account {account_id}")
 

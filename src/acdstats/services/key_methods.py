@@ -1,6 +1,5 @@
 """Key management methods of platform_api (Owner, Admin), with Voximplant's parameter names.
 
-Importing this module registers the methods in acdstats.services.methods.METHODS.
 Results follow the official clients' structures: KeyInfo, KeyView and RoleView.
 """
 
@@ -13,7 +12,7 @@ from acdstats import errors
 from acdstats.domain.query import boolean
 from acdstats.errors import ApiError, shown
 from acdstats.services import keys
-from acdstats.services.methods import KEY_ADMIN_ROLES, METHODS, CallContext, Method
+from acdstats.services.context import KEY_ADMIN_ROLES, CallContext, Method
 from acdstats.storage.keys import KeyRecord
 
 # name -> (parameter, required, description), in check order; also feeds the OpenAPI document.
@@ -181,13 +180,12 @@ def get_roles(ctx: CallContext, params: Mapping[str, str]) -> list[dict[str, Any
 
 
 KEY_METHODS = {
-    "CreateKey": Method(KEY_ADMIN_ROLES, create_key),
+    "CreateKey": Method(KEY_ADMIN_ROLES, create_key, writes=True),
     "GetKeys": Method(KEY_ADMIN_ROLES, get_keys),
-    "UpdateKey": Method(KEY_ADMIN_ROLES, update_key),
-    "DeleteKey": Method(KEY_ADMIN_ROLES, delete_key),
-    "SetKeyRoles": Method(KEY_ADMIN_ROLES, set_key_roles),
+    "UpdateKey": Method(KEY_ADMIN_ROLES, update_key, writes=True),
+    "DeleteKey": Method(KEY_ADMIN_ROLES, delete_key, writes=True),
+    "SetKeyRoles": Method(KEY_ADMIN_ROLES, set_key_roles, writes=True),
     "GetKeyRoles": Method(KEY_ADMIN_ROLES, get_key_roles),
-    "RemoveKeyRoles": Method(KEY_ADMIN_ROLES, remove_key_roles),
+    "RemoveKeyRoles": Method(KEY_ADMIN_ROLES, remove_key_roles, writes=True),
     "GetRoles": Method(KEY_ADMIN_ROLES, get_roles),
 }
-METHODS.update(KEY_METHODS)

@@ -1,40 +1,34 @@
-"""platform_api methods: name -> allowed roles and handler. Shared by the server and the CLI."""
+"""The method registry: every platform_api method by name, shared by the server and the CLI."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
 
 from acdstats import errors
 from acdstats.errors import ApiError, shown
-from acdstats.services.statistics import DEFAULT_MAX_RECORDS, operator_statistics_json
-from acdstats.storage.db import Database
+from acdstats.services.context import (
+    INGEST_ROLES,
+    KEY_ADMIN_ROLES,
+    STATISTICS_ROLES,
+    CallContext,
+    Handler,
+    Method,
+)
+from acdstats.services.key_methods import KEY_METHODS
+from acdstats.services.statistics import operator_statistics_json
 
-STATISTICS_ROLES = frozenset({"Owner", "Admin", "Developer", "Supervisor", "User manager"})
-INGEST_ROLES = frozenset({"Owner", "Admin", "Developer"})
-KEY_ADMIN_ROLES = frozenset({"Owner", "Admin"})
-
-
-@dataclass(frozen=True)
-class CallContext:
-    db: Database
-    account_id: int
-    key_id: str | None = None  # None when called from the CLI (no token)
-    max_records: int = DEFAULT_MAX_RECORDS
-    user_id_as_number: bool = False
-    now_ms: int | None = None  # a fixed clock (UTC epoch ms) for a missing to_date; None: now
-
-
-Handler = Callable[[CallContext, Mapping[str, str]], Any]
-
-
-@dataclass(frozen=True)
-class Method:
-    roles: frozenset[str]
-    handler: Handler
+# The shared types, importable from the registry too.
+__all__ = [
+    "INGEST_ROLES",
+    "KEY_ADMIN_ROLES",
+    "STATISTICS_ROLES",
+    "CallContext",
+    "Handler",
+    "Method",
+]
 
 
 def _operator_statistics(ctx: CallContext, params: Mapping[str, str]) -> Any:
@@ -51,6 +45,7 @@ def _operator_statistics(ctx: CallContext, params: Mapping[str, str]) -> Any:
 
 METHODS: dict[str, Method] = {
     "GetACDOperatorStatistics": Method(STATISTICS_ROLES, _operator_statistics),
+    **KEY_METHODS,
 }
 
 

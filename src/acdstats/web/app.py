@@ -19,7 +19,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-import acdstats.services.key_methods  # noqa: F401  (registers the key management methods)
 from acdstats.config import Settings
 from acdstats.storage.db import Database
 from acdstats.web import ingest, openapi, platform_api

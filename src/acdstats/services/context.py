@@ -1,0 +1,34 @@
+"""What every platform_api method is: its roles, its handler and the context it runs in."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from acdstats.services.statistics import DEFAULT_MAX_RECORDS
+from acdstats.storage.db import Database
+
+STATISTICS_ROLES = frozenset({"Owner", "Admin", "Developer", "Supervisor", "User manager"})
+INGEST_ROLES = frozenset({"Owner", "Admin", "Developer"})
+KEY_ADMIN_ROLES = frozenset({"Owner", "Admin"})
+
+
+@dataclass(frozen=True)
+class CallContext:
+    db: Database
+    account_id: int
+    key_id: str | None = None  # None when called from the CLI (no token)
+    max_records: int = DEFAULT_MAX_RECORDS
+    user_id_as_number: bool = False
+    now_ms: int | None = None  # a fixed clock (UTC epoch ms) for a missing to_date; None: now
+
+
+Handler = Callable[[CallContext, Mapping[str, str]], Any]
+
+
+@dataclass(frozen=True)
+class Method:
+    roles: frozenset[str]
+    handler: Handler
+    writes: bool = False  # changes the database (the CLI then opens it for writing)
