@@ -6,9 +6,11 @@ import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from acdstats.storage.db import resolve_path
+DEFAULT_DB = "acdstats.duckdb"
+QUEUE_LOG_WRAPUP_ENV = "ACDSTATS_QUEUE_LOG_WRAPUP"  # comma-separated pause reasons = wrap-up
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -50,6 +52,17 @@ class Settings:
     @property
     def database(self) -> str:
         return str(resolve_path(self.db_path))
+
+
+def resolve_path(path: str | os.PathLike[str] | None) -> Path:
+    """--db if given, else ACDSTATS_DB, else a file in the working directory."""
+    return Path(path or os.environ.get("ACDSTATS_DB") or DEFAULT_DB)
+
+
+def queue_log_wrapup_reasons() -> list[str] | None:
+    """The pause reasons that mean after-call work, from the environment (None: the defaults)."""
+    configured = os.environ.get(QUEUE_LOG_WRAPUP_ENV)
+    return configured.split(",") if configured else None
 
 
 def env_name(field: str) -> str:

@@ -27,7 +27,11 @@ ANSWER_TOO_LARGE = 569
 _MAX_VALUE_IN_MSG = 64
 
 
-class ApiError(Exception):
+class AcdstatsError(Exception):
+    """The root of every error acdstats raises on purpose."""
+
+
+class ApiError(AcdstatsError):
     """A failure the API reports as {"error": {"msg": ..., "code": ...}}."""
 
     def __init__(self, code: int, msg: str) -> None:
@@ -46,9 +50,13 @@ def shown(value: str) -> str:
     return repr(value)
 
 
-class DatabaseLocked(Exception):
+class DatabaseLocked(AcdstatsError):
     """The database file is held by another process (usually a running server)."""
 
 
-class WriterBusy(Exception):
+class StorageUnavailable(AcdstatsError):
+    """The database cannot be read or written now (damaged file, disk full, I/O error)."""
+
+
+class WriterBusy(StorageUnavailable):
     """The one database writer did not become free in time; nothing was written."""

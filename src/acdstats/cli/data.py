@@ -19,12 +19,12 @@ from acdstats.cli.options import (
     open_db,
     require_account,
 )
+from acdstats.config import resolve_path
 from acdstats.errors import ApiError
 from acdstats.importers.detect import FORMATS, open_reader
 from acdstats.services.ingest import IngestReport, Line, ingest
 from acdstats.services.methods import CallContext, find_method, respond
 from acdstats.services.rebuild import rebuild_account
-from acdstats.storage.db import resolve_path
 
 _SHOWN_REJECTS = 50
 

@@ -12,7 +12,7 @@ from acdstats.cli.options import (
     open_db,
     require_account,
 )
-from acdstats.storage.db import resolve_path
+from acdstats.config import resolve_path
 from acdstats.storage.names import KINDS, link_name, list_names
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import click
 
+from acdstats.config import resolve_path
 from acdstats.errors import DatabaseLocked
-from acdstats.storage.db import Database, resolve_path
+from acdstats.storage.db import Database
 
 db_option = click.option(
     "--db",
@@ -22,7 +23,7 @@ def open_db(path: str | None, read_only: bool = False) -> Database:
     if read_only and not resolve_path(path).exists():
         raise click.ClickException(f"no database at {resolve_path(path)} (import data first)")
     try:
-        return Database(path, read_only=read_only)
+        return Database(resolve_path(path), read_only=read_only)
     except DatabaseLocked as exc:
         raise click.ClickException(str(exc)) from None
 

@@ -5,6 +5,8 @@ These tables drive the checks of storage.incoming and the derivation's ordering.
 
 from __future__ import annotations
 
+from acdstats.errors import AcdstatsError
+
 STATUSES = frozenset(
     {"OFFLINE", "ONLINE", "READY", "BANNED", "IN_SERVICE", "AFTER_SERVICE", "TIMEOUT", "DND"}
 )
@@ -37,5 +39,5 @@ TYPE_RANK = {
 }
 
 
-class InvalidRecord(ValueError):
+class InvalidRecord(AcdstatsError, ValueError):
     """A line that cannot be accepted; the message is the reason shown in the report."""

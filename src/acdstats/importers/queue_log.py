@@ -9,12 +9,12 @@ or the realtime CSV export of the same lines, stores nothing new.
 from __future__ import annotations
 
 import hashlib
-import os
 import time
 from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import IO, Any
 
+from acdstats.config import queue_log_wrapup_reasons
 from acdstats.domain.events import InvalidRecord
 from acdstats.importers.queue_log_source import queue_log_lines
 from acdstats.importers.queue_log_verbs import (
@@ -29,7 +29,6 @@ from acdstats.storage.db import Database
 from acdstats.storage.names import NameIds
 
 CHUNK_LINES = 5_000
-WRAPUP_ENV = "ACDSTATS_QUEUE_LOG_WRAPUP"  # comma-separated pause reasons meaning wrap-up
 # Identical lines (a ring-no-answer storm) are told apart by their occurrence; lines may be
 # out of order by a few seconds, so occurrences are remembered for this long.
 _WINDOW_MS = 3600 * 1000
@@ -50,8 +49,7 @@ def read_queue_log(
     else DEFAULT_WRAPUP_REASONS); compared ignoring case, spaces and punctuation.
     """
     if wrapup_reasons is None:
-        configured = os.environ.get(WRAPUP_ENV)
-        wrapup_reasons = configured.split(",") if configured else DEFAULT_WRAPUP_REASONS
+        wrapup_reasons = queue_log_wrapup_reasons() or DEFAULT_WRAPUP_REASONS
     wrapup = wrapup_set(wrapup_reasons)
     names = NameIds(db, account_id)
     builder = _EventBuilder(names)

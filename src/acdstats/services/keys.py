@@ -16,6 +16,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from acdstats.errors import AcdstatsError
 from acdstats.storage import keys as store
 from acdstats.storage.db import Database
 from acdstats.storage.keys import Account, KeyRecord
@@ -34,7 +35,7 @@ ROLES: dict[str, int] = {
 ROLE_NAMES = {role_id: name for name, role_id in ROLES.items()}
 
 
-class KeyOperationError(Exception):
+class KeyOperationError(AcdstatsError):
     """A key or account operation that cannot be done (unknown id, bad role, ...)."""
 
 

@@ -13,13 +13,7 @@ import duckdb
 from acdstats.errors import DatabaseLocked, WriterBusy
 from acdstats.storage.schema import migrate
 
-DEFAULT_DB = "acdstats.duckdb"
 CHECKPOINT_WAL_BYTES = 256 * 1024 * 1024
-
-
-def resolve_path(path: str | os.PathLike[str] | None) -> Path:
-    """--db if given, else ACDSTATS_DB, else a file in the working directory."""
-    return Path(path or os.environ.get("ACDSTATS_DB") or DEFAULT_DB)
 
 
 class Database:
@@ -29,8 +23,8 @@ class Database:
     lock (one writer) and readers use cursors of their own, which see committed data.
     """
 
-    def __init__(self, path: str | os.PathLike[str] | None = None, read_only: bool = False):
-        self.path = resolve_path(path)
+    def __init__(self, path: str | os.PathLike[str], read_only: bool = False):
+        self.path = Path(path)
         try:
             self._con = duckdb.connect(str(self.path), read_only=read_only)
         except duckdb.IOException as exc:

@@ -35,7 +35,7 @@ def create_app(
 ) -> Starlette:
     """The server. It opens settings' database unless one is given (then the caller owns it)."""
     owned = db is None
-    database = Database(settings.db_path) if db is None else db
+    database = Database(settings.database) if db is None else db
     state = ServerState.create(settings, database)
     routes: list[BaseRoute] = [r for module in ROUTE_MODULES for r in module.routes(state)]
     routes.extend(extra_routes)

@@ -7,8 +7,10 @@ from typing import Any
 import orjson
 from starlette.responses import Response
 
+from acdstats.errors import AcdstatsError
 
-class TransportError(Exception):
+
+class TransportError(AcdstatsError):
     """A fault of the HTTP request itself (body too large, malformed body): a 4xx status."""
 
     def __init__(self, status: int, msg: str) -> None:
