@@ -243,3 +243,70 @@ def item(values: list[int]) -> dict[str, int]:
         "count": len(values),
         "sum": total,
     }
+
+
+# --- --timezone for event and offer-record files ------------------------------------------
+
+LOCAL_OFFERS = (
+    "request_id,queue_id,user_id,offered_at,answered_at,ended_at,acw_ended_at\n"
+    # winter (CET, UTC+1), a fraction kept as written
+    "w1,5,9,2026-03-02 10:00:00.250,2026-03-02 10:00:03.250,2026-03-02 10:00:33.250,\n"
+    # summer (CEST, UTC+2), crossing local midnight
+    "s1,5,9,2026-07-01 23:59:58,2026-07-02 00:00:01,2026-07-02 00:01:01,2026-07-02 00:01:11\n"
+    # a time with its own offset is taken as it says
+    "o1,5,9,2026-03-02T10:00:00+03:00,,,\n"
+)
+UTC_OFFERS = (
+    "request_id,queue_id,user_id,offered_at,answered_at,ended_at,acw_ended_at\n"
+    "w1,5,9,2026-03-02 09:00:00.250,2026-03-02 09:00:03.250,2026-03-02 09:00:33.250,\n"
+    "s1,5,9,2026-07-01 21:59:58,2026-07-01 22:00:01,2026-07-01 22:01:01,2026-07-01 22:01:11\n"
+    "o1,5,9,2026-03-02 07:00:00,,,\n"
+)
+
+
+def test_timezone_reads_offer_record_times_without_offset_as_local(tmp_path: Path) -> None:
+    db = new_db(tmp_path)
+    local = write(tmp_path, "local.csv", LOCAL_OFFERS)
+    got = report_of(db, "--format", "offers", "--timezone", "Europe/Berlin", local)
+    assert counts(got) == (3, 0, 0, [])
+    # the same records written in UTC are the same identities with the same content
+    utc = write(tmp_path, "utc.csv", UTC_OFFERS)
+    assert counts(report_of(db, "--format", "offers", utc)) == (0, 3, 0, [])
+    code, out = run(
+        "query", "GetACDOperatorStatistics", "--db", db, "--account-id", "1",
+        "from_date=2026-03-01 00:00:00", "to_date=2026-08-01 00:00:00", "user_id=all",
+        "aggregation=hour", "report=AC;UAC",
+    )  # fmt: skip
+    assert code == 0, out
+    hours = [
+        (s["date"], s["hour"], s["AC"], s["UAC"])
+        for s in json.loads(out)["result"][0]["statistics"]
+    ]
+    assert hours == [("2026-03-02", 7, 0, 1), ("2026-03-02", 9, 1, 0), ("2026-07-01", 21, 1, 0)]
+
+
+def test_timezone_applies_to_event_files_too(tmp_path: Path) -> None:
+    db = new_db(tmp_path, accounts=2)
+    csv_path = write(tmp_path, "events.csv", EVENTS_CSV)
+    jsonl = write(tmp_path, "events.jsonl", CALL)
+    for path in (csv_path, jsonl):
+        got = report_of(db, "--timezone", "America/New_York", path)  # UTC-5 in March
+        assert got["rejected"] == []
+        utc = report_of(db, path, account="2")
+        assert utc["rejected"] == []
+    for account, hour in (("1", 15), ("2", 10)):
+        code, out = run(
+            "query", "GetACDOperatorStatistics", "--db", db, "--account-id", account,
+            *STATS, "aggregation=hour", "report=AC",
+        )  # fmt: skip
+        assert [
+            (g["user_id"], [(s["hour"], s["AC"]) for s in g["statistics"]])
+            for g in json.loads(out)["result"]
+        ] == [("7", [(hour, 2)])], account
+
+
+def test_an_unknown_timezone_is_refused_before_reading(tmp_path: Path) -> None:
+    db = new_db(tmp_path)
+    offers = write(tmp_path, "offers.csv", OFFERS_CSV)
+    code, out = run("import", "--db", db, "--account-id", "1", "--timezone", "Mars/Base", offers)
+    assert code == 2 and "unknown time zone 'Mars/Base'" in out

@@ -6,6 +6,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 import orjson
@@ -37,7 +38,9 @@ _SHOWN_REJECTS = 50
     "--timezone",
     default="UTC",
     show_default=True,
-    help="Zone of local times in queue_log realtime CSV exports.",
+    callback=lambda _ctx, _param, value: _known_zone(value),
+    help="Zone of local times: times without an offset in event and offer-record files, "
+    "and in queue_log realtime CSV exports (an IANA name such as Europe/Berlin).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
@@ -71,6 +74,16 @@ def import_(
             _print_report(name, report)
     if any(r.rejected for r in reports.values()):
         sys.exit(3)
+
+
+def _known_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise click.BadParameter(
+            f"unknown time zone {name!r} (use an IANA name such as Europe/Berlin)"
+        ) from None
+    return name
 
 
 def _progress(console: Console, path: Path) -> Progress:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from typing import IO, Any
+from zoneinfo import ZoneInfo
 
 from acdstats.domain.events import InvalidRecord
 from acdstats.importers.jsonl_csv import read_csv, read_jsonl
+from acdstats.importers.localtime import localized
 from acdstats.importers.text import skip_bom
 from acdstats.services.ingest import Line
 from acdstats.storage.db import Database
@@ -30,7 +32,11 @@ _PBXWARE_HEADER = re.compile(
 def open_reader(
     stream: IO[bytes], fmt: str, db: Database, account_id: int, timezone: str = "UTC"
 ) -> Iterator[Line]:
-    """Lines of the file as dicts; `events`/`offers` restrict what the lines may be."""
+    """Lines of the file as dicts; `events`/`offers` restrict what the lines may be.
+
+    timezone: the zone of local times (queue_log realtime CSV; event and offer-record times
+    without an offset). It must be a zone ZoneInfo knows (the command line checks it first).
+    """
     skip_bom(stream)
     head = stream.peek(4096) if hasattr(stream, "peek") else b""
     first = head.lstrip()[:1]
@@ -40,6 +46,8 @@ def open_reader(
         queue_log_lines: Iterator[Line] = read_queue_log(stream, db, account_id, timezone)
         return queue_log_lines
     lines = read_jsonl(stream) if first in (b"{", b"[") else read_csv(stream)
+    if timezone != "UTC":
+        lines = localized(lines, ZoneInfo(timezone))
     if fmt == "events":
         return _only(lines, lambda t: t != "offer", "an offer record in an events import")
     if fmt == "offers":
