@@ -216,6 +216,7 @@ def test_identical_offer_records_again_are_duplicates_changed_ones_replaced(
     assert code == 0
     assert (
         out == f"{offers}: stored 0, duplicates 1, replaced 1, orphaned 0, skipped 0, rejected 0\n"
+        "  data from 2026-03-02 10:00:00 to 2026-03-02 11:00:00 UTC; 1 operator, 1 queue\n"
     )
     assert operator_items(db) == before
 
@@ -310,3 +311,95 @@ def test_an_unknown_timezone_is_refused_before_reading(tmp_path: Path) -> None:
     offers = write(tmp_path, "offers.csv", OFFERS_CSV)
     code, out = run("import", "--db", db, "--account-id", "1", "--timezone", "Mars/Base", offers)
     assert code == 2 and "unknown time zone 'Mars/Base'" in out
+
+
+# --- dry runs and the per-file summary ----------------------------------------------------
+
+
+def database_rows(db: str) -> dict[str, int]:
+    from acdstats.storage.db import Database
+
+    database = Database(db, read_only=True)
+    try:
+        cur = database.reader()
+        tables = [
+            name
+            for (name,) in cur.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
+            ).fetchall()
+        ]
+        return {t: cur.execute(f'SELECT count(*) FROM "{t}"').fetchall()[0][0] for t in tables}
+    finally:
+        database.close()
+
+
+def test_dry_run_reports_as_for_real_and_stores_nothing(tmp_path: Path) -> None:
+    db = new_db(tmp_path)
+    log = str(QUEUE_LOG / "storm_transfers_pauses.log")
+    typed = "\n".join(("type," if n == 0 else "offer,") + row for n, row in
+                      enumerate(OFFERS_CSV.splitlines()))  # fmt: skip
+    offers = write(tmp_path, "offers.csv", typed + "\n")
+    bad = write(tmp_path, "bad.jsonl", CALL + '{"type": "nope", "at": "x"}\n')
+    report_of(db, offers)  # stored before: the dry run sees it
+    before = database_rows(db)
+    assert before["offer_records"] == 2 and before["name_ids"] == 0
+    args = ["import", "--db", db, "--account-id", "1", "--json"]
+    code, out = run(*args, "--dry-run", log, offers, bad)
+    assert code == 3  # a rejected line: the same exit code as for real
+    rehearsed = json.loads(out)
+    assert database_rows(db) == before  # no event, no name id, no offer, no rollup
+    assert all(report.pop("dry_run") is True for report in rehearsed.values())
+    code, out = run(*args, log, offers, bad)
+    assert code == 3
+    assert json.loads(out) == rehearsed
+    assert rehearsed[offers]["duplicates"] == 2
+    assert rehearsed[bad]["rejected"] == [{"line": 3, "reason": 'unknown type "nope"'}]
+    assert database_rows(db) != before
+
+
+def test_dry_run_of_several_files_sees_the_earlier_ones(tmp_path: Path) -> None:
+    db = new_db(tmp_path)
+    first = str(QUEUE_LOG / "fallover_reentry.log")
+    same = write(tmp_path, "copy.log", (QUEUE_LOG / "fallover_reentry.log").read_bytes())
+    code, out = run("import", "--db", db, "--account-id", "1", "--dry-run", first, same)
+    assert code == 0, out
+    lines = out.splitlines()
+    assert lines[0] == f"{first}: stored 28, duplicates 0, orphaned 0, skipped 2, rejected 0"
+    assert lines[2] == f"{same}: stored 0, duplicates 28, orphaned 0, skipped 2, rejected 0"
+    assert lines[-1] == "dry run: nothing was stored"
+    code, out = run("names", "--db", db, "--account-id", "1")
+    assert "no names yet" in out
+
+
+def test_summary_gives_time_span_operators_and_queues(tmp_path: Path) -> None:
+    db = new_db(tmp_path)
+    events = write(tmp_path, "events.csv", EVENTS_CSV)
+    offers = write(tmp_path, "offers.csv", OFFERS_CSV.replace("10:00:33", "10:00:33.5"))
+    empty = write(tmp_path, "empty.jsonl", '{"type": "nope"}\n')
+    code, out = run("import", "--db", db, "--account-id", "1", "--timezone", "Asia/Kolkata",
+                    events, empty)  # fmt: skip
+    assert out.splitlines()[1] == (
+        "  data from 2026-03-02 04:30:00 to 2026-03-02 04:31:05 UTC "
+        "(2026-03-02 10:00:00 to 2026-03-02 10:01:05 Asia/Kolkata); 1 operator, 1 queue"
+    )
+    assert out.splitlines()[3] == "  no data: nothing in this file was accepted"
+    code, out = run("import", "--db", db, "--account-id", "1", "--format", "offers", offers)
+    # an offer record spans from its offer to its last time; x2 was offered at 11:00
+    assert out.splitlines()[1] == (
+        "  data from 2026-03-02 10:00:00 to 2026-03-02 11:00:00 UTC; 1 operator, 1 queue"
+    )
+    one = "\n".join(OFFERS_CSV.replace("10:00:33", "10:00:33.5").splitlines()[:2])
+    report = report_of(db, "--format", "offers", write(tmp_path, "one.csv", one))
+    assert report["summary"] == {
+        "first": "2026-03-02 10:00:00",
+        "last": "2026-03-02 10:00:33.500",
+        "operators": 1,
+        "queues": 1,
+    }
+    pbx = report_of(db, str(QUEUE_LOG / "pbxware_calls.csv"))
+    assert pbx["summary"] == {
+        "first": "2026-03-02 08:59:41",
+        "last": "2026-03-02 09:08:20",
+        "operators": 2,
+        "queues": 2,
+    }

@@ -245,10 +245,13 @@ def test_cli_imports_both_sources_and_reports(tmp_path: Path) -> None:
     assert first.exit_code == 0, first.output
     assert first.output == (
         f"{csv_file}: stored 28, duplicates 0, orphaned 0, skipped 2, rejected 0\n"
+        "  data from 2026-03-02 09:00:01 to 2026-03-02 09:07:00 UTC (2026-03-02 10:00:01 to "
+        "2026-03-02 10:07:00 Europe/Berlin); 3 operators, 2 queues\n"
     )
     again = runner.invoke(main, ["import", "--db", path, "--account-id", "1", log_file])
     assert (
         again.output == f"{log_file}: stored 0, duplicates 28, orphaned 0, skipped 2, rejected 0\n"
+        "  data from 2026-03-02 09:00:01 to 2026-03-02 09:07:00 UTC; 3 operators, 2 queues\n"
     )
 
 

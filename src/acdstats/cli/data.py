@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
+from contextlib import nullcontext
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
@@ -26,6 +28,7 @@ from acdstats.importers.detect import FORMATS, open_reader
 from acdstats.services.ingest import IngestReport, Line, ingest
 from acdstats.services.methods import CallContext, find_method, respond
 from acdstats.services.rebuild import rebuild_account
+from acdstats.storage.eventstore import DataSpan
 
 _SHOWN_REJECTS = 50
 
@@ -43,6 +46,11 @@ _SHOWN_REJECTS = 50
     "and in queue_log realtime CSV exports (an IANA name such as Europe/Berlin).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Read, check and report as for real, but store nothing.",
+)
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 def import_(
     db_path: str | None,
@@ -50,30 +58,82 @@ def import_(
     fmt: str,
     timezone: str,
     as_json: bool,
+    dry_run: bool,
     files: tuple[str, ...],
 ) -> None:
-    """Import events or offer records (JSONL, CSV, Asterisk queue_log)."""
+    """Import events or offer records (JSONL, CSV, Asterisk queue_log, PBXware CSV).
+
+    Per file: what was stored, duplicate, replaced, orphaned, skipped and rejected (with line
+    numbers), and the time span of the data with the number of operators and queues it names.
+    """
     if not resolve_path(db_path).exists():
         raise missing_database(db_path, account_id)
     db = open_db(db_path)
     require_account(db, account_id)
     console = Console(stderr=True)
     reports = {}
-    for name in files:
-        path = Path(name)
-        with path.open("rb") as stream, _progress(console, path) as progress:
-            task = progress.add_task(path.name, total=path.stat().st_size)
-            lines = open_reader(stream, fmt, db, account_id, timezone)
-            report = ingest(db, account_id, _tracked(lines, stream, progress, task))
-        reports[name] = report
+    # A dry run is one transaction over every file, rolled back: later files see earlier ones.
+    with db.rehearsal() if dry_run else nullcontext():
+        for name in files:
+            path = Path(name)
+            with path.open("rb") as stream, _progress(console, path) as progress:
+                task = progress.add_task(path.name, total=path.stat().st_size)
+                lines = open_reader(stream, fmt, db, account_id, timezone)
+                report = ingest(db, account_id, _tracked(lines, stream, progress, task))
+            reports[name] = report
     db.close()
     if as_json:
-        click.echo(orjson.dumps({n: r.as_dict() for n, r in reports.items()}).decode())
+        answer = {
+            n: {
+                **r.as_dict(),
+                "summary": _summary(r.span),
+                **({"dry_run": True} if dry_run else {}),
+            }
+            for n, r in reports.items()
+        }
+        click.echo(orjson.dumps(answer).decode())
     else:
         for name, report in reports.items():
-            _print_report(name, report)
+            _print_report(name, report, timezone)
+        if dry_run:
+            click.echo("dry run: nothing was stored")
     if any(r.rejected for r in reports.values()):
         sys.exit(3)
+
+
+def _summary(span: DataSpan) -> dict[str, Any] | None:
+    """The data's time span (UTC) and how many operators and queues it names."""
+    if span.first_ms is None or span.last_ms is None:
+        return None
+    return {
+        "first": _utc_text(span.first_ms),
+        "last": _utc_text(span.last_ms),
+        "operators": len(span.users),
+        "queues": len(span.queues),
+    }
+
+
+def _utc_text(ms: int, zone: ZoneInfo | None = None) -> str:
+    at = datetime.fromtimestamp(ms / 1000, zone or UTC)
+    return at.strftime("%Y-%m-%d %H:%M:%S") + (f".{ms % 1000:03d}" if ms % 1000 else "")
+
+
+def _span_line(span: DataSpan, timezone: str) -> str:
+    if span.first_ms is None or span.last_ms is None:
+        return "  no data: nothing in this file was accepted"
+    when = f"{_utc_text(span.first_ms)} to {_utc_text(span.last_ms)} UTC"
+    if timezone != "UTC":
+        zone = ZoneInfo(timezone)
+        local = f"{_utc_text(span.first_ms, zone)} to {_utc_text(span.last_ms, zone)} {timezone}"
+        when += f" ({local})"
+    return (
+        f"  data from {when}; {_count(len(span.users), 'operator')}, "
+        f"{_count(len(span.queues), 'queue')}"
+    )
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}" + ("" if n == 1 else "s")
 
 
 def _known_zone(name: str) -> str:
@@ -107,13 +167,14 @@ def _tracked(
         yield line
 
 
-def _print_report(name: str, report: IngestReport) -> None:
+def _print_report(name: str, report: IngestReport, timezone: str = "UTC") -> None:
     click.echo(
         f"{name}: stored {report.stored}, duplicates {report.duplicates}, "
         + (f"replaced {report.replaced}, " if report.replaced else "")
         + f"orphaned {report.orphaned}, skipped {report.skipped}, "
         f"rejected {len(report.rejected)}"
     )
+    click.echo(_span_line(report.span, timezone))
     for line, reason in report.rejected[:_SHOWN_REJECTS]:
         click.echo(f"  line {line}: {reason}")
     if len(report.rejected) > _SHOWN_REJECTS:

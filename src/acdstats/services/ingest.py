@@ -12,7 +12,7 @@ import orjson
 from acdstats.domain.events import InvalidRecord
 from acdstats.storage.batch import Documents, write_batch
 from acdstats.storage.db import Database
-from acdstats.storage.eventstore import PART_BITS
+from acdstats.storage.eventstore import PART_BITS, DataSpan
 
 BATCH_LINES = 50_000
 
@@ -30,6 +30,7 @@ class IngestReport:
     orphaned: int = 0
     skipped: int = 0  # lines that carry nothing for statistics (e.g. queue_log QUEUESTART)
     rejected: list[tuple[int, str]] = field(default_factory=list)
+    span: DataSpan = field(default_factory=DataSpan)  # not part of as_dict (POST /events)
 
     def add(self, other: IngestReport) -> None:
         self.stored += other.stored
@@ -38,6 +39,7 @@ class IngestReport:
         self.orphaned += other.orphaned
         self.skipped += other.skipped
         self.rejected.extend(other.rejected)
+        self.span.add(other.span)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -105,6 +107,7 @@ def ingest_parts(
             report.replaced = part_report.replaced
             report.orphaned = part_report.orphaned
             report.rejected = part_report.rejected
+            report.span = part_report.span
     return reports
 
 

@@ -35,6 +35,7 @@ class Database:
                 ) from None
             raise
         self._write_lock = threading.Lock()
+        self._rehearsal: tuple[int, duckdb.DuckDBPyConnection] | None = None
         self._local = threading.local()
         self.checkpoint_wal_bytes = CHECKPOINT_WAL_BYTES
         if not read_only:
@@ -52,8 +53,13 @@ class Database:
     def writer(self, timeout: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
         """The one writer: a transaction that commits on success and rolls back on error.
 
-        With a timeout, WriterBusy is raised if the writer is not free within it.
+        With a timeout, WriterBusy is raised if the writer is not free within it. Inside
+        `rehearsal()` (same thread) it is the rehearsal's transaction instead.
         """
+        rehearsal = self._rehearsal
+        if rehearsal is not None and rehearsal[0] == threading.get_ident():
+            yield rehearsal[1]
+            return
         if not self._write_lock.acquire(timeout=-1 if timeout is None else timeout):
             raise WriterBusy(f"the database writer stayed busy for {timeout} s")
         try:
@@ -71,6 +77,27 @@ class Database:
                 cur.close()
         finally:
             self._write_lock.release()
+
+    @contextmanager
+    def rehearsal(self) -> Iterator[None]:
+        """Run writes for real and keep none of them (`acdstats import --dry-run`).
+
+        Every `writer()` of this thread inside it joins one transaction, rolled back at the
+        end: the same checks, derivations and reports as a real run, later writes seeing the
+        earlier ones, and nothing stored. Other threads' writers wait until it ends.
+        """
+        with self._write_lock:
+            cur = self._con.cursor()
+            try:
+                cur.execute("BEGIN")
+                self._rehearsal = (threading.get_ident(), cur)
+                try:
+                    yield
+                finally:
+                    self._rehearsal = None
+                    cur.execute("ROLLBACK")
+            finally:
+                cur.close()
 
     def _checkpoint_if_due(self, cur: duckdb.DuckDBPyConnection) -> None:
         """Fold a large write-ahead log into the file.

@@ -99,12 +99,34 @@ PART_BITS = 32
 
 
 @dataclass
+class DataSpan:
+    """What accepted lines hold: their earliest and latest time (UTC epoch ms), and the
+    operators and queues they name."""
+
+    first_ms: int | None = None
+    last_ms: int | None = None
+    users: set[int] = field(default_factory=set)
+    queues: set[int] = field(default_factory=set)
+
+    def add(self, other: DataSpan) -> None:
+        if other.first_ms is not None:
+            first = self.first_ms
+            self.first_ms = other.first_ms if first is None else min(first, other.first_ms)
+        if other.last_ms is not None:
+            last = self.last_ms
+            self.last_ms = other.last_ms if last is None else max(last, other.last_ms)
+        self.users |= other.users
+        self.queues |= other.queues
+
+
+@dataclass
 class PartReport:
     stored: int = 0
     duplicates: int = 0
     replaced: int = 0  # offer records that replaced a stored record of the same identity
     orphaned: int = 0
     rejected: list[tuple[int, str]] = field(default_factory=list)
+    span: DataSpan = field(default_factory=DataSpan)
 
 
 def batch_report(cur: duckdb.DuckDBPyConnection) -> dict[int, PartReport]:
@@ -141,4 +163,22 @@ def batch_report(cur: duckdb.DuckDBPyConnection) -> dict[int, PartReport]:
         report.orphaned += stored and orphan
         if reason is not None:
             report.rejected.append((line & ((1 << PART_BITS) - 1), reason))
+    spans = cur.execute(
+        f"""
+        SELECT line >> {PART_BITS} AS part, min(first_ms), max(last_ms),
+            list(DISTINCT user_id) FILTER (WHERE user_id IS NOT NULL),
+            list(DISTINCT queue_id) FILTER (WHERE queue_id IS NOT NULL)
+        FROM (
+            SELECT line, user_id, queue_id,
+                CASE WHEN type = 'offer' THEN offered_ms ELSE at_ms END AS first_ms,
+                CASE WHEN type = 'offer' THEN greatest(offered_ms, answered_ms, ended_ms, acw_ms)
+                     ELSE at_ms END AS last_ms
+            FROM checked WHERE reason IS NULL
+        )
+        GROUP BY part
+        """
+    ).fetchall()
+    for index, first, last, users, queues in spans:
+        span = reports.setdefault(index, PartReport()).span
+        span.add(DataSpan(first, last, set(users or ()), set(queues or ())))
     return reports
