@@ -7,6 +7,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Any
 
 DEFAULT_DB = "acdstats.duckdb"
@@ -32,11 +33,23 @@ class Settings:
     max_body_bytes: int = 16 * 1024 * 1024  # larger request bodies are refused with HTTP 413
     max_batch_lines: int = 100_000  # lines in one HTTP ingest batch
     token_cache_size: int = 10_000  # verified tokens kept to skip RSA on reuse
+    # Client networks that may read GET /metrics without a token (comma-separated CIDRs;
+    # empty: nobody). Loopback only by default: see docs/operations.md.
+    metrics_allow: str = "127.0.0.0/8,::1/128"
+    # On SIGTERM: seconds of refusing new batches (503) and failing /health before the
+    # listener closes, so a balancer stops sending; batches in flight always finish.
+    shutdown_drain_s: float = 0.0
 
     def __post_init__(self) -> None:
         if (self.tls_cert is None) != (self.tls_key is None):
             raise ValueError("TLS needs both a certificate and a key")
-        for name in ("clock_skew_s", "rate_limit", "rate_burst", "token_cache_size"):
+        for name in (
+            "clock_skew_s",
+            "rate_limit",
+            "rate_burst",
+            "token_cache_size",
+            "shutdown_drain_s",
+        ):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative")
         for name in ("max_records", "max_body_bytes", "max_batch_lines"):
@@ -44,6 +57,11 @@ class Settings:
                 raise ValueError(f"{name} must be positive")
         if not 0 <= self.port <= 65535:
             raise ValueError("port must be 0..65535")
+        self.metrics_networks()  # raises ValueError on a malformed network
+
+    def metrics_networks(self) -> list[IPv4Network | IPv6Network]:
+        names = [n.strip() for n in self.metrics_allow.split(",")]
+        return [ip_network(n, strict=False) for n in names if n]
 
     @property
     def tls(self) -> bool:

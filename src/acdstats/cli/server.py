@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+import sys
+import threading
+from types import FrameType
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from acdstats.config import Settings, load_settings
 from acdstats.errors import DatabaseLocked
+
+if TYPE_CHECKING:
+    import uvicorn
+
+    from acdstats.web.state import ServerState
 
 
 @click.command()
@@ -26,6 +35,18 @@ from acdstats.errors import DatabaseLocked
     type=click.IntRange(min=1),
     default=None,
     help="Events in one POST /events batch (default 100000).",
+)
+@click.option(
+    "--metrics-allow",
+    default=None,
+    help="Networks that may read /metrics without a token (CIDRs, comma-separated; "
+    "default loopback; empty: nobody).",
+)
+@click.option(
+    "--shutdown-drain-s",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="On SIGTERM, refuse new batches (503) for this long before closing (default 0).",
 )
 def serve(**flags: object) -> None:
     """Serve platform_api (and the OpenAPI document at /openapi.json).
@@ -50,7 +71,33 @@ def serve(**flags: object) -> None:
         "/platform_api",
         err=True,
     )
-    uvicorn.run(app, **uvicorn_options(settings))
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    server = draining_server(uvicorn.Config(app, **uvicorn_options(settings)), app.state.server)
+    server.run()
+    if not server.started:
+        sys.exit(3)  # uvicorn's start-up failure (e.g. the port is taken)
+
+
+def draining_server(config: uvicorn.Config, state: ServerState) -> uvicorn.Server:
+    """uvicorn's server with a graceful stop: on SIGTERM/SIGINT new batches get 503 at once
+    (and /health fails) for shutdown_drain_s seconds; then uvicorn stops listening, lets the
+    requests in flight finish (batches in the writer commit and are answered), and exits 0.
+    """
+    import uvicorn
+
+    class DrainingServer(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            drain_s = state.settings.shutdown_drain_s
+            if state.draining or drain_s <= 0:
+                state.draining = True
+                super().handle_exit(sig, frame)
+                return
+            state.draining = True
+            timer = threading.Timer(drain_s, super().handle_exit, (sig, frame))
+            timer.daemon = True
+            timer.start()
+
+    return DrainingServer(config)
 
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
@@ -62,6 +109,8 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "ssl_keyfile": settings.tls_key,
         "log_level": "info",
         "proxy_headers": False,
+        # The access log is acdstats' own (web.telemetry): path without the query string.
+        "access_log": False,
     }
 
 

@@ -15,19 +15,21 @@ from types import ModuleType
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from acdstats.config import Settings
 from acdstats.storage.db import Database
-from acdstats.web import ingest, openapi, platform_api
+from acdstats.web import ingest, openapi, operations, platform_api
 from acdstats.web.responses import error_response
 from acdstats.web.state import ServerState
+from acdstats.web.telemetry import RequestMetrics
 
 log = logging.getLogger(__name__)
 
-ROUTE_MODULES: list[ModuleType] = [platform_api, ingest, openapi]
+ROUTE_MODULES: list[ModuleType] = [platform_api, ingest, openapi, operations]
 
 
 def create_app(
@@ -49,6 +51,7 @@ def create_app(
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
+        middleware=[Middleware(RequestMetrics, telemetry=state.telemetry)],
         exception_handlers={HTTPException: _http_error, Exception: _internal_error},
     )
     app.state.server = state

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from acdstats.errors import WriterBusy
@@ -30,12 +31,25 @@ class _Job:
 
 
 class GroupCommit:
-    def __init__(self, db: Database, max_lines: int = MAX_LINES_PER_COMMIT) -> None:
+    def __init__(
+        self,
+        db: Database,
+        max_lines: int = MAX_LINES_PER_COMMIT,
+        on_commit: Callable[[int, int], None] | None = None,
+    ) -> None:
         self._db = db
         self._max_lines = max_lines
         self._pending: list[_Job] = []
         self._pending_lock = threading.Lock()
         self._leader = threading.Lock()
+        self._on_commit = on_commit  # (client batches, lines) of each committed transaction
+        self.writing_since: float | None = None  # time.monotonic() the current write began
+        self.last_failure: str | None = None  # why the last write failed; None once one succeeds
+
+    def pending(self) -> int:
+        """Client batches waiting for the writer (not counting the one being written)."""
+        with self._pending_lock:
+            return len(self._pending)
 
     def write(self, account_id: int, lines: list[Line], timeout: float) -> IngestReport:
         """Store one batch (with whatever else is pending); WriterBusy after `timeout` s."""
@@ -57,6 +71,24 @@ class GroupCommit:
             raise job.error
         assert job.report is not None
         return job.report
+
+    def probe(self, timeout: float) -> None:
+        """One tiny write through the writer (the health check's, after a failed write).
+
+        It clears last_failure once writes succeed again (say the disk has room again), so
+        /health recovers without waiting for a client's batch.
+        """
+        if not self._leader.acquire(timeout=timeout):
+            raise WriterBusy(f"the database writer stayed busy for {timeout} s")
+        try:
+            with self._db.writer(timeout) as cur:
+                self._db.next_id(cur, "health_probe")
+            self.last_failure = None
+        except Exception as exc:
+            self.last_failure = f"{type(exc).__name__}: {exc}"
+            raise
+        finally:
+            self._leader.release()
 
     def _withdraw(self, job: _Job) -> bool:
         with self._pending_lock:
@@ -85,6 +117,7 @@ class GroupCommit:
 
     def _write_pending(self, deadline: float) -> None:
         while jobs := self._take():
+            self.writing_since = time.monotonic()
             try:
                 reports = ingest_parts(
                     self._db,
@@ -93,12 +126,18 @@ class GroupCommit:
                     max(0.0, deadline - time.monotonic()),
                 )
             except BaseException as exc:  # nothing of these jobs was stored: each is told
+                self.writing_since = None
+                self.last_failure = f"{type(exc).__name__}: {exc}"
                 for job in jobs:
                     job.error = exc
                     job.done.set()
                 if not isinstance(exc, Exception):
                     raise
                 continue
+            self.writing_since = None
+            self.last_failure = None
+            if self._on_commit is not None:
+                self._on_commit(len(jobs), sum(len(job.lines) for job in jobs))
             for job, report in zip(jobs, reports, strict=True):
                 job.report = report
                 job.done.set()

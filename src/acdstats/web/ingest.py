@@ -22,7 +22,6 @@ from acdstats.errors import ApiError, WriterBusy
 from acdstats.importers.jsonl_csv import read_jsonl
 from acdstats.services.ingest import Line
 from acdstats.services.methods import INGEST_ROLES
-from acdstats.web.group_commit import GroupCommit
 from acdstats.web.params import read_body
 from acdstats.web.responses import TransportError, error_response, json_response
 from acdstats.web.state import ServerState
@@ -94,8 +93,14 @@ OPENAPI_PATH = {
 }
 
 
+def _unavailable(msg: str) -> Response:
+    response = error_response(503, 503, msg)
+    response.headers["Retry-After"] = "1"
+    return response
+
+
 def routes(state: ServerState) -> list[BaseRoute]:
-    writer = GroupCommit(state.db)
+    writer = state.writer
 
     async def endpoint(request: Request) -> Response:
         authorization = request.headers.get("authorization")
@@ -108,18 +113,23 @@ def routes(state: ServerState) -> list[BaseRoute]:
             lines = parse_batch(body, state.settings.max_batch_lines)
         except TransportError as exc:
             return error_response(exc.status, exc.status, exc.msg)
+        if state.draining:
+            state.telemetry.refused_batches.inc()
+            return _unavailable("The server is shutting down; nothing of this batch was stored")
         try:
             report = await run_in_threadpool(
                 writer.write, principal.account_id, lines, WRITE_WAIT_S
             )
-        except (WriterBusy, duckdb.Error) as exc:
+        except (WriterBusy, duckdb.Error, OSError) as exc:
             log.error("ingest batch not stored: %s", exc)
-            return error_response(
-                503,
-                503,
+            state.telemetry.refused_batches.inc()
+            return _unavailable(
                 "The server cannot take writes now; nothing of "
-                "this batch was stored, send it again later",
+                "this batch was stored, send it again later"
             )
+        state.telemetry.count_ingest(
+            report.stored, report.duplicates, report.orphaned, len(report.rejected)
+        )
         result = report.as_dict()
         del result["skipped"]  # events carry nothing to skip; SPEC 3.4's answer has no such count
         return json_response({"result": result})

@@ -21,6 +21,7 @@ from acdstats.services.methods import CallContext, find_method, respond
 from acdstats.web.params import read_params
 from acdstats.web.responses import TransportError, error_response
 from acdstats.web.state import ServerState
+from acdstats.web.telemetry import note_call
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ def routes(state: ServerState) -> list[BaseRoute]:
         name = request.path_params.get("method") or params.get("cmd")
         authorization = request.headers.get("authorization")
         answer = await run_in_threadpool(dispatch, state, name, authorization, params)
+        note_call(request.scope, name, answer)
         return Response(answer, media_type="application/json")
 
     return [Route(path, endpoint, methods=["GET", "POST"]) for path in PATHS]

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from acdstats import errors
 from acdstats.config import Settings
 from acdstats.errors import ApiError
 from acdstats.services.auth import Authenticator, Principal
 from acdstats.storage.db import Database
+from acdstats.web.group_commit import GroupCommit
 from acdstats.web.ratelimit import RateLimiter
+from acdstats.web.telemetry import Telemetry
 
 
 @dataclass
@@ -18,6 +20,19 @@ class ServerState:
     db: Database
     auth: Authenticator
     limiter: RateLimiter | None
+    telemetry: Telemetry = field(default_factory=Telemetry)
+    writer: GroupCommit = field(init=False)  # the one writer of POST /events batches
+    draining: bool = False  # shutting down: new batches get 503, /health fails
+
+    def __post_init__(self) -> None:
+        self.writer = GroupCommit(self.db, on_commit=self.telemetry.count_commit)
+        writer = self.writer
+        self.telemetry.watch_files(self.db.path)
+        self.telemetry.gauge(
+            "acdstats_write_queue_depth",
+            "POST /events batches waiting for the database writer",
+            lambda: float(writer.pending()),
+        )
 
     @classmethod
     def create(cls, settings: Settings, db: Database) -> ServerState:
