@@ -113,12 +113,9 @@ def test_metrics_count_requests_ingest_and_commits(db: Database) -> None:
         assert first.json()["result"]["stored"] == 3
         mixed = CALL[:1] + [ev("answered", "11:00:00", r="nobody", u=8), {"type": "nonsense"}]
         second = httpx.post(f"{base}/events", content=ndjson(mixed), headers=auth)
-        assert second.json()["result"] == {
-            "stored": 1,
-            "duplicates": 1,
-            "orphaned": 1,
-            "rejected": [second.json()["result"]["rejected"][0]],
-        }
+        result = second.json()["result"]
+        assert (result["stored"], result["duplicates"], result["orphaned"]) == (1, 1, 1)
+        assert len(result["rejected"]) == 1
         for _ in range(2):
             httpx.get(f"{base}/platform_api/GetACDOperatorStatistics", params=STATS, headers=auth)
         bad = {**STATS, "aggregation": "decade"}
