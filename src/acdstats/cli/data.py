@@ -5,10 +5,9 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import nullcontext
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import IO, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 import orjson
@@ -23,6 +22,7 @@ from acdstats.cli.options import (
     require_account,
 )
 from acdstats.config import resolve_path
+from acdstats.domain.buckets import load_zone
 from acdstats.errors import ApiError
 from acdstats.importers.detect import FORMATS, open_reader
 from acdstats.services.ingest import IngestReport, Line, ingest
@@ -113,7 +113,7 @@ def _summary(span: DataSpan) -> dict[str, Any] | None:
     }
 
 
-def _utc_text(ms: int, zone: ZoneInfo | None = None) -> str:
+def _utc_text(ms: int, zone: tzinfo | None = None) -> str:
     at = datetime.fromtimestamp(ms / 1000, zone or UTC)
     return at.strftime("%Y-%m-%d %H:%M:%S") + (f".{ms % 1000:03d}" if ms % 1000 else "")
 
@@ -123,7 +123,7 @@ def _span_line(span: DataSpan, timezone: str) -> str:
         return "  no data: nothing in this file was accepted"
     when = f"{_utc_text(span.first_ms)} to {_utc_text(span.last_ms)} UTC"
     if timezone != "UTC":
-        zone = ZoneInfo(timezone)
+        zone = load_zone(timezone)
         local = f"{_utc_text(span.first_ms, zone)} to {_utc_text(span.last_ms, zone)} {timezone}"
         when += f" ({local})"
     return (
@@ -137,12 +137,10 @@ def _count(n: int, what: str) -> str:
 
 
 def _known_zone(name: str) -> str:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    if load_zone(name) is None:  # the pinned tz database, as for every local time
         raise click.BadParameter(
             f"unknown time zone {name!r} (use an IANA name such as Europe/Berlin)"
-        ) from None
+        )
     return name
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from typing import IO, Any
-from zoneinfo import ZoneInfo
 
+from acdstats.domain.buckets import load_zone
 from acdstats.domain.events import InvalidRecord
 from acdstats.importers.jsonl_csv import read_csv, read_jsonl
 from acdstats.importers.localtime import localized
@@ -35,7 +35,8 @@ def open_reader(
     """Lines of the file as dicts; `events`/`offers` restrict what the lines may be.
 
     timezone: the zone of local times (queue_log realtime CSV; event and offer-record times
-    without an offset). It must be a zone ZoneInfo knows (the command line checks it first).
+    without an offset). It must be a zone of the shipped tz database (the command line checks it
+    first).
     """
     skip_bom(stream)
     head = stream.peek(4096) if hasattr(stream, "peek") else b""
@@ -47,7 +48,10 @@ def open_reader(
         return queue_log_lines
     lines = read_jsonl(stream) if first in (b"{", b"[") else read_csv(stream)
     if timezone != "UTC":
-        lines = localized(lines, ZoneInfo(timezone))
+        zone = load_zone(timezone)
+        if zone is None:
+            raise ValueError(f"unknown time zone {timezone!r}")
+        lines = localized(lines, zone)
     if fmt == "events":
         return _only(lines, lambda t: t != "offer", "an offer record in an events import")
     if fmt == "offers":

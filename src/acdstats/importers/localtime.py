@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
+from datetime import tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import orjson
 
@@ -25,7 +25,7 @@ from acdstats.storage.incoming import TIMES
 _NAIVE = re.compile(r"(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})(\.\d{1,6})?")
 
 
-def localized(lines: Iterator[Line], zone: ZoneInfo) -> Iterator[Line]:
+def localized(lines: Iterator[Line], zone: tzinfo) -> Iterator[Line]:
     """The lines with every naive time field read as local time in `zone`, written as UTC."""
     clocks = {name: LocalClock(zone) for name in TIMES}
     for number, raw in lines:

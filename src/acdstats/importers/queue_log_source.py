@@ -12,10 +12,10 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import IO, Any, cast
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from acdstats.domain.buckets import load_zone
 from acdstats.domain.events import InvalidRecord
 from acdstats.importers.pbxware import is_pbxware, pbxware_rows
 from acdstats.importers.queue_log_verbs import QueueLogLine
@@ -89,7 +89,7 @@ def realtime_lines(stream: IO[bytes], zone_name: str) -> Iterator[ParsedLine]:
 def _realtime_rows(reader: Any, zone_name: str) -> Iterator[ParsedLine]:
     header = [h.strip().lower() for h in next(reader, [])]
     if is_pbxware(header):
-        yield from pbxware_rows(header, reader, LocalClock(ZoneInfo("UTC")).to_ms)
+        yield from pbxware_rows(header, reader, LocalClock(UTC).to_ms)
         return
     missing = [c for c in _REALTIME_COLUMNS if c not in header]
     if missing:
@@ -101,11 +101,11 @@ def _realtime_rows(reader: Any, zone_name: str) -> Iterator[ParsedLine]:
             ),
         )
         return
-    try:
-        clock = LocalClock(ZoneInfo(zone_name))
-    except (ZoneInfoNotFoundError, ValueError):
+    zone = load_zone(zone_name)  # the pinned tz database, as for every local time
+    if zone is None:
         yield 1, InvalidRecord(f"unknown time zone {zone_name!r}")
         return
+    clock = LocalClock(zone)
     at_col, call_col, queue_col, agent_col, verb_col = (header.index(c) for c in _REALTIME_COLUMNS)
     data_cols = [header.index(f"data{i}") for i in range(1, 6) if f"data{i}" in header]
     joined_col = header.index("data") if not data_cols and "data" in header else None
@@ -156,7 +156,7 @@ class LocalClock:
     in time order, has reached the second pass.
     """
 
-    def __init__(self, zone: ZoneInfo) -> None:
+    def __init__(self, zone: tzinfo) -> None:
         self._zone = zone
         self._last: int | None = None
 
