@@ -10,8 +10,10 @@ each handing on what it produces:
                 temp table `record_lines` (new, duplicate or replaced per line)
 4. offers       the touched requests' offers re-derived; temp table `orphans`
 5. acw          after-call work refreshed where the new status events can change it
-6. rollups      the hours (and days, months) of every offer changed above recomputed
-7. report       per part: stored, duplicates, replaced, orphaned, rejected (from the temp
+6. status spans the operators' spans re-derived from the span before their earliest new
+                status event, and the hourly and daily status rollups they cover
+7. rollups      the hours (and days, months) of every offer changed above recomputed
+8. report       per part: stored, duplicates, replaced, orphaned, rejected (from the temp
                 tables)
 
 The temp tables are the pipeline's own: it drops them after the report (a failed batch rolls
@@ -33,6 +35,7 @@ from acdstats.storage.derive import (
 )
 from acdstats.storage.eventstore import PartReport, batch_report, store_checked_events
 from acdstats.storage.incoming import check_batch
+from acdstats.storage.status_spans import refresh_status_spans
 
 # The intermediate tables the steps pass on (created and dropped inside one batch).
 _BATCH_TABLES = ("checked", "batch_events", "record_lines", "orphans", "touched_hours")
@@ -57,6 +60,7 @@ def write_batch(
         store_offer_records(cur, account_id)
         rederive_requests(cur, account_id)
         refresh_acw(cur, account_id, status_scope(cur, account_id))
+        refresh_status_spans(cur, account_id)
         rollups.refresh(cur, account_id)
         reports = batch_report(cur)
         # On failure the rollback takes the temp tables with it.

@@ -14,6 +14,7 @@ from acdstats.domain.metrics import (
 from acdstats.storage import rollups
 from acdstats.storage.bulk import int64, registered
 from acdstats.storage.offer_derivation import derive_offers
+from acdstats.storage.status_spans import rebuild_status_spans
 
 _FAR_PAST = -(2**52)  # epoch ms bounds that make_timestamp_ms still accepts
 _FAR_FUTURE = 2**52
@@ -298,10 +299,11 @@ def _materialize_records(cur: duckdb.DuckDBPyConnection, where: str, account_id:
 
 
 def rebuild(cur: duckdb.DuckDBPyConnection, account_id: int, chunks: int = 16) -> None:
-    """Re-derive every offer of the account from the raw events and offer records."""
+    """Re-derive every offer and status span of the account from the raw events and records."""
     cur.execute("DELETE FROM offers WHERE account_id = $account", {"account": account_id})
     _materialize_records(cur, "account_id = $account", account_id)
     for chunk in range(chunks):  # in slices of requests, to bound memory
         derive_offers(cur, account_id, f"hash(e.request_id) % {chunks} = {chunk}")
     refresh_acw(cur, account_id, None)
     rollups.rebuild(cur, account_id)
+    rebuild_status_spans(cur, account_id)

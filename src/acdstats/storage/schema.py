@@ -113,6 +113,65 @@ MIGRATIONS: list[str] = [
         max(ht_max) AS ht_max, sum(uac) AS uac
     FROM rollup_day GROUP BY ALL;
     """,
+    # 4: status spans (SPEC 7.1) and their hourly and daily rollups (storage.status_spans),
+    # filled from the status events already stored.
+    """
+    CREATE TABLE status_spans (
+        account_id BIGINT NOT NULL,
+        user_id BIGINT NOT NULL,
+        status UTINYINT NOT NULL,   -- index in SPEC 7.2's order (domain.statuses)
+        start_ord BIGINT NOT NULL,  -- status_events.ord of the event that starts the span
+        start_ms BIGINT NOT NULL,   -- UTC epoch ms, inclusive
+        end_ms BIGINT NOT NULL      -- the next status event's time, exclusive; > start_ms
+    );
+    CREATE TABLE status_open AS SELECT * EXCLUDE (end_ms) FROM status_spans;
+    CREATE TABLE status_rollup_hour (
+        account_id BIGINT NOT NULL,
+        user_id BIGINT NOT NULL,
+        status UTINYINT NOT NULL,
+        bucket BIGINT NOT NULL,     -- the bucket's start, UTC epoch ms
+        n BIGINT NOT NULL,          -- pieces
+        total BIGINT NOT NULL,      -- the sum of their samples (whole seconds)
+        low BIGINT NOT NULL,
+        high BIGINT NOT NULL
+    );
+    CREATE TABLE status_rollup_day AS SELECT * FROM status_rollup_hour;
+    CREATE TEMP TABLE migrated_spans AS
+    SELECT account_id, user_id, status, ord AS start_ord, at_ms AS start_ms,
+        lead(at_ms) OVER (PARTITION BY account_id, user_id ORDER BY ord) AS end_ms
+    FROM (
+        SELECT DISTINCT account_id, user_id, ord, epoch_ms(event_at) AS at_ms,
+            CASE status WHEN 'OFFLINE' THEN 0 WHEN 'ONLINE' THEN 1 WHEN 'READY' THEN 2
+            WHEN 'BANNED' THEN 3 WHEN 'IN_SERVICE' THEN 4 WHEN 'AFTER_SERVICE' THEN 5
+            WHEN 'TIMEOUT' THEN 6 WHEN 'DND' THEN 7 END AS status
+        FROM status_events
+    );
+    INSERT INTO status_spans SELECT * FROM migrated_spans WHERE end_ms > start_ms;
+    INSERT INTO status_open SELECT * EXCLUDE (end_ms) FROM migrated_spans WHERE end_ms IS NULL;
+    DROP TABLE migrated_spans;
+    INSERT INTO status_rollup_hour
+    SELECT account_id, user_id, status, b, count(*), sum(x), min(x), max(x)
+    FROM (
+        SELECT account_id, user_id, status, b,
+            (least(end_ms, b + 3600000) - greatest(start_ms, b) + 500) // 1000 AS x
+        FROM (
+            SELECT *, unnest(range(start_ms - ((start_ms % 3600000) + 3600000) % 3600000, end_ms, 3600000)) AS b
+            FROM status_spans
+        )
+    )
+    GROUP BY ALL;
+    INSERT INTO status_rollup_day
+    SELECT account_id, user_id, status, b, count(*), sum(x), min(x), max(x)
+    FROM (
+        SELECT account_id, user_id, status, b,
+            (least(end_ms, b + 86400000) - greatest(start_ms, b) + 500) // 1000 AS x
+        FROM (
+            SELECT *, unnest(range(start_ms - ((start_ms % 86400000) + 86400000) % 86400000, end_ms, 86400000)) AS b
+            FROM status_spans
+        )
+    )
+    GROUP BY ALL;
+    """,
 ]
 
 
