@@ -15,4 +15,3 @@ assert set(STATUS_ORDER) == STATUSES
 STATUS_CODE_SQL = (
     "CASE status " + " ".join(f"WHEN '{s}' THEN {c}" for s, c in STATUS_CODE.items()) + " END"
 )
-

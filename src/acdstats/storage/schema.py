@@ -155,7 +155,8 @@ MIGRATIONS: list[str] = [
         SELECT account_id, user_id, status, b,
             (least(end_ms, b + 3600000) - greatest(start_ms, b) + 500) // 1000 AS x
         FROM (
-            SELECT *, unnest(range(start_ms - ((start_ms % 3600000) + 3600000) % 3600000, end_ms, 3600000)) AS b
+            SELECT *, unnest(range(
+                start_ms - ((start_ms % 3600000) + 3600000) % 3600000, end_ms, 3600000)) AS b
             FROM status_spans
         )
     )
@@ -166,7 +167,8 @@ MIGRATIONS: list[str] = [
         SELECT account_id, user_id, status, b,
             (least(end_ms, b + 86400000) - greatest(start_ms, b) + 500) // 1000 AS x
         FROM (
-            SELECT *, unnest(range(start_ms - ((start_ms % 86400000) + 86400000) % 86400000, end_ms, 86400000)) AS b
+            SELECT *, unnest(range(
+                start_ms - ((start_ms % 86400000) + 86400000) % 86400000, end_ms, 86400000)) AS b
             FROM status_spans
         )
     )

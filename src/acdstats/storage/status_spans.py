@@ -37,6 +37,7 @@ ROLLUPS: dict[str, tuple[str, int]] = {
 _NONE = -(2**62)  # "no bound" for ords and times
 _RANK = "CASE status " + " ".join(f"WHEN '{s}' THEN {r}" for s, r in STATUS_RANK.items()) + " END"
 
+
 def floor_sql(ms: str, width: int) -> str:
     """SQL: the start of the width-aligned bucket that holds instant `ms` (also before 1970)."""
     return f"(({ms}) - ((({ms}) % {width}) + {width}) % {width})"
@@ -164,7 +165,9 @@ def _rederive(cur: duckdb.DuckDBPyConnection, account_id: int, replace: bool) ->
         params,
     )
     cur.execute("INSERT INTO status_spans SELECT * FROM span_new WHERE end_ms > start_ms")
-    cur.execute("INSERT INTO status_open SELECT * EXCLUDE (end_ms) FROM span_new WHERE end_ms IS NULL")
+    cur.execute(
+        "INSERT INTO status_open SELECT * EXCLUDE (end_ms) FROM span_new WHERE end_ms IS NULL"
+    )
     # The old spans replaced lay within [first new start, last new end or start): the span
     # after hi was not touched, and an old span ending at the next event ends there now too.
     cur.execute(
