@@ -32,8 +32,8 @@ def statistics(db: Database, account_id: int = 1, **params: str) -> Any:
 
 def per_user(db: Database, **params: str) -> dict[int, dict[str, Any]]:
     """{user_id: items} for aggregation=none, with item objects as (min, avg, max, count, sum)."""
-    out = {}
-    for group in statistics(db, **params):
+    out: dict[int, dict[str, Any]] = {}
+    for group in statistics(db, 1, **params):
         (items,) = group["statistics"]
         out[int(group["user_id"])] = {  # a JSON string (SPEC 4.3), keyed as its integer
             name: tuple(v.values()) if isinstance(v, dict) else v for name, v in items.items()

@@ -216,9 +216,14 @@ def test_cache_hit_does_not_read_the_key_again(
     auth = Authenticator(db, clock=clock)
     text = token(owner, now=NOW)
     auth.verify(text)
-    looked_up = []
+    looked_up: list[tuple[Any, ...]] = []
     original = keys.get_key
-    monkeypatch.setattr(keys, "get_key", lambda *a: looked_up.append(a) or original(*a))
+
+    def counting_get_key(*args: Any) -> Any:
+        looked_up.append(args)
+        return original(*args)
+
+    monkeypatch.setattr(keys, "get_key", counting_get_key)
     auth.verify(text)
     assert looked_up == []
     auth.verify(token(owner, now=NOW, jti="another"))

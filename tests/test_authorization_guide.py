@@ -195,7 +195,9 @@ def go_binary(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder / "token-bin"
 
 
-def command(name: str, folder: Path, request: pytest.FixtureRequest) -> tuple[list[str], dict]:
+def command(
+    name: str, folder: Path, request: pytest.FixtureRequest
+) -> tuple[list[str], dict[str, str]]:
     """argv (and extra environment) that runs snippet `name` as the guide tells a user to."""
     code = snippets()[name][1]
     if name == "bash":
@@ -319,6 +321,10 @@ def _other_account(c: dict[str, Any], db: Database) -> str:
     return _bearer(token(c, iss=str(keys.create_account(db, "C").account_id)))
 
 
+def _without(claim: str) -> Callable[[dict[str, Any], Database], str | None]:
+    return lambda c, db: _bearer(token(c, omit=(claim,)))
+
+
 # One way (or more) to make each row's fault; every one must get the row's code.
 BAD_TOKENS: dict[str, list[Callable[[dict[str, Any], Database], str | None]]] = {
     "no `Authorization` header, or not `Bearer <token>`": [
@@ -333,10 +339,7 @@ BAD_TOKENS: dict[str, list[Callable[[dict[str, Any], Database], str | None]]] = 
     ],
     "`alg` is not RS256 (`none`, `HS256`, ...)": [_alg("none"), _hs256, _alg("RS512")],
     "no `kid` in the header": [lambda c, db: _bearer(token(c, omit=("kid",)))],
-    "no `iss`, `iat` or `exp` claim": [
-        lambda c, db, claim=claim: _bearer(token(c, omit=(claim,)))
-        for claim in ("iss", "iat", "exp")
-    ],
+    "no `iss`, `iat` or `exp` claim": [_without(claim) for claim in ("iss", "iat", "exp")],
     "`kid` is not a key of the server (or a deleted one)": [
         lambda c, db: _bearer(token({**c, "key_id": "no-such-key"})),
         _deleted,

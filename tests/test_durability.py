@@ -33,7 +33,7 @@ BATCH_CALLS = 40
 
 def batch_events(batch: int) -> list[dict[str, Any]]:
     """Complete calls with ACW; event ids name the batch so atomicity can be checked."""
-    events = []
+    events: list[dict[str, Any]] = []
     for i in range(BATCH_CALLS):
         request, user = f"b{batch}-{i}", 1 + (batch * 7 + i) % 13
         base = 1772438400 + batch * 3600 + i * 60  # 2026-03-02 08:00 UTC onwards
@@ -43,16 +43,15 @@ def batch_events(batch: int) -> list[dict[str, Any]]:
             stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(t))
             return f"{stamp}.{int(t * 1000) % 1000:03d}"
 
-        for n, event in enumerate(
-            [
-                {"type": "enqueued", "request_id": request, "queue_id": 1 + i % 3, "at": at(0)},
-                {"type": "offered", "request_id": request, "user_id": user, "at": at(1)},
-                {"type": "answered", "request_id": request, "user_id": user, "at": at(4.5)},
-                {"type": "hangup", "request_id": request, "at": at(40.25)},
-                {"type": "status", "user_id": user, "status": "AFTER_SERVICE", "at": at(40.5)},
-                {"type": "status", "user_id": user, "status": "READY", "at": at(52)},
-            ]
-        ):
+        calls: list[dict[str, Any]] = [
+            {"type": "enqueued", "request_id": request, "queue_id": 1 + i % 3, "at": at(0)},
+            {"type": "offered", "request_id": request, "user_id": user, "at": at(1)},
+            {"type": "answered", "request_id": request, "user_id": user, "at": at(4.5)},
+            {"type": "hangup", "request_id": request, "at": at(40.25)},
+            {"type": "status", "user_id": user, "status": "AFTER_SERVICE", "at": at(40.5)},
+            {"type": "status", "user_id": user, "status": "READY", "at": at(52)},
+        ]
+        for n, event in enumerate(calls):
             events.append({**event, "event_id": f"b{batch}-{i}-{n}"})
     return events
 
@@ -63,8 +62,12 @@ def _push_until_killed(
     first_batch: int,
     acknowledged: list[int],
     sent: list[int],
+    enough: threading.Event,
+    kill_after: int,
 ) -> None:
+    """Push batch after batch until the server dies; `enough` once kill_after are acknowledged."""
     batch = first_batch
+    this_round = 0
     with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
         while True:
             body = b"".join(orjson.dumps(e) + b"\n" for e in batch_events(batch))
@@ -79,6 +82,9 @@ def _push_until_killed(
                 return
             if answer.status_code == 200:
                 acknowledged.append(batch)
+                this_round += 1
+                if this_round >= kill_after:
+                    enough.set()  # the next batch is already on its way when the kill lands
             batch += 1
 
 
@@ -100,14 +106,18 @@ def test_sigkill_loses_no_acknowledged_event(tmp_path: Path) -> None:
             stderr=subprocess.PIPE,
         )
         wait_until_listening(port, server)
+        enough = threading.Event()
         pusher = threading.Thread(
             target=_push_until_killed,
-            args=(port, credentials, (max(sent) + 1) if sent else 0, acknowledged, sent),
-        )
+            args=(
+                port, credentials, (max(sent) + 1) if sent else 0, acknowledged, sent,
+                enough, rng.randint(1, 6),
+            ),
+        )  # fmt: skip
         pusher.start()
-        time.sleep(rng.uniform(0.3, 1.5))
+        assert enough.wait(timeout=120), "the server acknowledged too few batches to test"
         os.kill(server.pid, signal.SIGKILL)
-        server.wait(timeout=10)
+        server.communicate(timeout=10)  # reads and closes its stderr pipe
         pusher.join(timeout=30)
     assert len(acknowledged) >= ROUNDS, "the server acknowledged too few batches to test"
 

@@ -10,6 +10,7 @@ import pytest
 
 import acdstats.web.group_commit as group_commit
 from acdstats.errors import WriterBusy
+from acdstats.services.ingest import ingest_parts
 from acdstats.storage.db import Database
 from acdstats.web.group_commit import GroupCommit
 from tests.scenario import ev, per_user
@@ -24,7 +25,7 @@ def test_waiting_batches_share_one_transaction(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[int] = []
-    real = group_commit.ingest_parts
+    real = ingest_parts
 
     def recording(db: Database, account_id: int, parts: list[Any], timeout: Any) -> Any:
         calls.append(len(parts))

@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from acdstats.services.ingest import ingest_batch
+from acdstats.services.ingest import Line, ingest_batch
 from acdstats.storage.db import Database
 
 FIELDS = ["type", "at", "request_id", "user_id", "queue_id", "status", "event_id", "account_id",
@@ -39,7 +39,7 @@ def test_any_batch_is_processed_line_by_line(batch: list[dict[str, Any] | bytes]
     with tempfile.TemporaryDirectory() as folder:
         db = Database(Path(folder) / "fuzz.duckdb")
         try:
-            lines = list(enumerate(batch, start=1))
+            lines: list[Line] = list(enumerate(batch, start=1))
             report = ingest_batch(db, 1, lines)
             accounted = report.stored + report.duplicates + len(report.rejected)
             assert accounted == len(batch)

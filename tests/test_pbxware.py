@@ -58,9 +58,18 @@ def load(db: Database, data: bytes) -> Any:
     return ingest(db, 1, read_queue_log(io.BytesIO(data), db, 1))
 
 
+def _read(path: Path) -> dict[int, QueueLogLine]:
+    """Line number -> parsed line; every line must parse."""
+    with path.open("rb") as stream:
+        parsed = dict(queue_log_lines(stream, "UTC"))
+    good = {n: line for n, line in parsed.items() if isinstance(line, QueueLogLine)}
+    assert good == parsed
+    return good
+
+
 def test_rows_become_the_asterisk_lines() -> None:
-    lines = dict(queue_log_lines(CSV.open("rb"), "UTC"))
-    classic = dict(queue_log_lines((DATA / "pbxware_calls.log").open("rb"), "UTC"))
+    lines = _read(CSV)
+    classic = _read(DATA / "pbxware_calls.log")
     assert len(lines) == 19
     # line numbers count the header: row 1006 is line 7 of the CSV, line 6 of the log
     assert lines[7] == QueueLogLine(

@@ -208,10 +208,12 @@ def test_log_times_agree_with_derived_offers(db: Database, name: str) -> None:
             enters.setdefault(line.callid, []).append(t)
         entered = max((e for e in enters.get(line.callid, []) if e <= t), default=None)
         if line.verb == "CONNECT":
+            assert entered is not None, line
             assert int(line.field(1)) == t - entered, line
             checked += 1
         elif line.verb in ABANDON_VERBS:
             wait = line.field(4) if line.verb in ("EXITWITHKEY",) else line.field(3)
+            assert entered is not None, line
             assert int(wait) == t - entered, line
             checked += 1
         elif line.verb in COMPLETE_VERBS:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import random
 from collections import defaultdict
+from typing import Any
 
 from acdstats.importers.queue_log import read_queue_log
 from acdstats.services.ingest import ingest
@@ -136,7 +137,7 @@ def item(values: list[int]) -> dict[str, int]:
 
 def test_generated_log_matches_the_raw_lines(db: Database) -> None:
     lines = generate(calls=1500, seed=7)
-    stream = io.BufferedReader(io.BytesIO(("\n".join(lines) + "\n").encode()))  # type: ignore[arg-type]
+    stream = io.BufferedReader(io.BytesIO(("\n".join(lines) + "\n").encode()))
     report = ingest(db, 1, read_queue_log(stream, db, 1, "UTC"))
     assert report.rejected == []
     assert report.orphaned == 0
@@ -152,7 +153,7 @@ def test_generated_log_matches_the_raw_lines(db: Database) -> None:
     )
     got = {int(g["user_id"]): g["statistics"][0] for g in answer["result"]}
     ids = {n.name: n.id for n in list_names(db, 1, "agent")}
-    expected = {
+    expected: dict[int, dict[str, Any]] = {
         ids[agent]: {
             "AC": samples["AC"][0],
             "UAC": samples["UAC"][0],

@@ -17,7 +17,7 @@ from acdstats.storage.names import NameId, NameIds, link_name, list_names
 
 
 def feed(db: Database, text: str, account: int = 1) -> IngestReport:
-    stream = io.BufferedReader(io.BytesIO(text.encode()))  # type: ignore[arg-type]
+    stream = io.BufferedReader(io.BytesIO(text.encode()))
     return ingest(db, account, read_queue_log(stream, db, account, "UTC"))
 
 
@@ -122,7 +122,7 @@ def test_new_names_of_a_chunk_take_one_transaction(db: Database) -> None:
         calls += 1
         return real_writer()
 
-    db.writer = counting_writer  # type: ignore[method-assign]
+    db.writer = counting_writer  # type: ignore[method-assign,assignment]
     ids.resolve([("agent", f"PJSIP/{n}") for n in range(50)] + [("queue", "q")])
     ids.resolve([("agent", "PJSIP/7"), ("queue", "q")])  # all known: no transaction
     assert calls == 1

@@ -50,11 +50,12 @@ def push(
     body: bytes,
     content_type: str = "application/x-ndjson",
 ) -> httpx.Response:
-    return client.post(
+    response: httpx.Response = client.post(
         "/events",
         content=body,
         headers={"Authorization": "Bearer " + token(credentials), "Content-Type": content_type},
     )
+    return response
 
 
 def test_ndjson_batch_is_stored_and_counted(db: Database, owner: dict[str, Any]) -> None:

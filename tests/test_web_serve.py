@@ -102,5 +102,5 @@ def test_serve_command_over_http_and_tls(tmp_path: Path, tls: bool) -> None:
         assert answer.json() == {"result": [{"key_id": credentials["key_id"], "description": ""}]}
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        process.communicate(timeout=10)  # reads and closes both pipes
     assert process.returncode is not None

@@ -29,6 +29,15 @@ if TYPE_CHECKING:
 @click.option("--max-records", type=click.IntRange(min=1), default=None)
 @click.option("--user-id-as-number", is_flag=True, default=None)
 @click.option("--rate-limit", type=click.FloatRange(min=0), default=None, help="Req/s per key.")
+@click.option(
+    "--rate-burst",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Requests a key may send at once.",
+)
+@click.option(
+    "--token-cache-size", type=click.IntRange(min=0), default=None, help="Verified tokens kept."
+)
 @click.option("--max-body-bytes", type=click.IntRange(min=1), default=None)
 @click.option(
     "--max-batch-lines",

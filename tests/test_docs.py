@@ -1,0 +1,57 @@
+"""The README's command table and settings stay true to the real CLI and Settings."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+import click
+
+from acdstats.cli.main import main
+from acdstats.config import Settings
+
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+
+
+def _table_commands() -> set[str]:
+    """Every command path the README's command table names (`key disable/enable/delete`...)."""
+    section = README.split("## Command line", 1)[1].split("\n## ", 1)[0]
+    named: set[str] = set()
+    for row in re.findall(r"^\| (.+?) \|", section, flags=re.M):
+        for cell in re.findall(r"`([a-z][a-z /-]*?)(?: [\[A-Z(-]|`)", row):
+            words = cell.split()
+            first = words[0]
+            if len(words) > 1 and "/" in words[1]:
+                named |= {f"{first} {sub}" for sub in words[1].split("/")}
+            elif isinstance(main.commands.get(first), click.Group) and len(words) > 1:
+                named.add(f"{first} {words[1]}")
+            else:
+                named.add(first)
+    return named
+
+
+def _real_commands() -> set[str]:
+    paths: set[str] = set()
+    for name, command in main.commands.items():
+        if isinstance(command, click.Group):
+            paths |= {f"{name} {sub}" for sub in command.commands}
+        else:
+            paths.add(name)
+    return paths
+
+
+def test_the_command_table_lists_every_command_and_no_other() -> None:
+    assert _table_commands() == _real_commands()
+
+
+def test_every_server_setting_is_a_serve_flag_and_documented() -> None:
+    serve = main.commands["serve"]
+    flags = {opt for param in serve.params for opt in getattr(param, "opts", [])}
+    wanted = {
+        field.name: "--db" if field.name == "db_path" else "--" + field.name.replace("_", "-")
+        for field in dataclasses.fields(Settings)
+    }
+    assert [name for name, flag in wanted.items() if flag not in flags] == []
+    undocumented = [flag for flag in wanted.values() if not re.search(rf"{flag}(?![a-z-])", README)]
+    assert undocumented == []
