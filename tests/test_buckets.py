@@ -27,7 +27,7 @@ def utc(text: str) -> int:
 def zone(name: str) -> ZoneInfo:
     z = load_zone(name)
     assert z is not None
-    return z  # type: ignore[no-any-return]
+    return z
 
 
 def spans(found: list[Bucket]) -> list[tuple[str, str, str | None, int | None, str | None]]:

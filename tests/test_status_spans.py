@@ -89,11 +89,11 @@ def expected(events: list[dict[str, Any]]) -> dict[str, list[tuple[Any, ...]]]:
     }
     for table, width in (("status_rollup_hour", HOUR), ("status_rollup_day", DAY)):
         samples: dict[tuple[int, int, int], list[int]] = defaultdict(list)
-        for user, status, start, end in closed:
+        for user, rank, start, end in closed:
             bucket = start - start % width
             while bucket < end:
                 length = min(end, bucket + width) - max(start, bucket)
-                samples[(user, status, bucket)].append((length + 500) // 1000)
+                samples[(user, rank, bucket)].append((length + 500) // 1000)
                 bucket += width
         out[table] = sorted((*key, len(v), sum(v), min(v), max(v)) for key, v in samples.items())
     return out
@@ -185,6 +185,6 @@ def test_the_migration_derives_the_same_tables(db: Database, tmp_path: Path) -> 
     con.executemany(f"INSERT INTO status_events VALUES ({', '.join('?' * 7)})", rows)
     con.execute(MIGRATIONS[mine])
     for table in _TABLES:
-        mine = db.reader().execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
-        assert con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall() == mine, table
+        derived = db.reader().execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
+        assert con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall() == derived, table
     con.close()
