@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import re
 from pathlib import Path
 
 import click
 
-from acdstats.cli.main import main
+from acdstats.cli.main import COMMAND_MODULES, load_command
 from acdstats.config import Settings
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
@@ -24,16 +25,21 @@ def _table_commands() -> set[str]:
             first = words[0]
             if len(words) > 1 and "/" in words[1]:
                 named |= {f"{first} {sub}" for sub in words[1].split("/")}
-            elif isinstance(main.commands.get(first), click.Group) and len(words) > 1:
+            elif first in COMMAND_MODULES and len(words) > 1 and _is_group(first):
                 named.add(f"{first} {words[1]}")
             else:
                 named.add(first)
     return named
 
 
+def _is_group(name: str) -> bool:
+    return isinstance(load_command(name), click.Group)
+
+
 def _real_commands() -> set[str]:
     paths: set[str] = set()
-    for name, command in main.commands.items():
+    for name in COMMAND_MODULES:
+        command = load_command(name)
         if isinstance(command, click.Group):
             paths |= {f"{name} {sub}" for sub in command.commands}
         else:
@@ -46,7 +52,7 @@ def test_the_command_table_lists_every_command_and_no_other() -> None:
 
 
 def test_every_server_setting_is_a_serve_flag_and_documented() -> None:
-    serve = main.commands["serve"]
+    serve = load_command("serve")
     flags = {opt for param in serve.params for opt in getattr(param, "opts", [])}
     wanted = {
         field.name: "--db" if field.name == "db_path" else "--" + field.name.replace("_", "-")
@@ -55,3 +61,14 @@ def test_every_server_setting_is_a_serve_flag_and_documented() -> None:
     assert [name for name, flag in wanted.items() if flag not in flags] == []
     undocumented = [flag for flag in wanted.values() if not re.search(rf"{flag}(?![a-z-])", README)]
     assert undocumented == []
+
+
+def test_the_lazy_command_table_matches_the_modules() -> None:
+    """Every module's COMMANDS are in the table, under the module and help line it gives."""
+    modules = {module for module, _ in COMMAND_MODULES.values()}
+    found = {
+        command.name: (module, command.get_short_help_str(limit=200))
+        for module in modules
+        for command in importlib.import_module(module).COMMANDS
+    }
+    assert found == COMMAND_MODULES

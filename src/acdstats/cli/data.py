@@ -7,12 +7,10 @@ from collections.abc import Iterator
 from contextlib import nullcontext
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 import orjson
-from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
 from acdstats.cli.options import (
     account_option,
@@ -24,11 +22,16 @@ from acdstats.cli.options import (
 from acdstats.config import resolve_path
 from acdstats.domain.buckets import load_zone
 from acdstats.errors import ApiError
-from acdstats.importers.detect import FORMATS, open_reader
-from acdstats.services.ingest import IngestReport, Line, ingest
+from acdstats.importers import FORMATS
 from acdstats.services.methods import CallContext, find_method, respond
 from acdstats.services.rebuild import rebuild_account
-from acdstats.storage.eventstore import DataSpan
+
+if TYPE_CHECKING:  # the import path's modules load only when a file is imported
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from acdstats.services.ingest import IngestReport, Line
+    from acdstats.storage.eventstore import DataSpan
 
 _SHOWN_REJECTS = 50
 
@@ -70,6 +73,11 @@ def import_(
         raise missing_database(db_path, account_id)
     db = open_db(db_path)
     require_account(db, account_id)
+    from rich.console import Console
+
+    from acdstats.importers.detect import open_reader
+    from acdstats.services.ingest import ingest
+
     console = Console(stderr=True)
     reports = {}
     # A dry run is one transaction over every file, rolled back: later files see earlier ones.
@@ -145,6 +153,8 @@ def _known_zone(name: str) -> str:
 
 
 def _progress(console: Console, path: Path) -> Progress:
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
     return Progress(
         "[progress.description]{task.description}",
         BarColumn(),

@@ -14,7 +14,6 @@ from acdstats.importers.text import skip_bom
 from acdstats.services.ingest import Line
 from acdstats.storage.db import Database
 
-FORMATS = ("auto", "events", "offers", "queue_log")
 _QUEUE_LOG_LINE = re.compile(rb"^\d{9,}(\.\d+)?\|")
 # The realtime queue_log table exported as CSV: its header names these columns.
 _REALTIME_HEADER = re.compile(

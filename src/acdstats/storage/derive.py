@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import duckdb
-import pyarrow as pa
 
 from acdstats.domain.metrics import (
     ACW_LOOKBACK_MS,
@@ -12,7 +11,7 @@ from acdstats.domain.metrics import (
     seconds_sql,
 )
 from acdstats.storage import rollups
-from acdstats.storage.bulk import int64, registered
+from acdstats.storage.bulk import int64, registered, timestamps_ms
 from acdstats.storage.offer_derivation import derive_offers
 from acdstats.storage.status_spans import rebuild_status_spans
 
@@ -124,8 +123,8 @@ def refresh_acw(
         user_match = "o.user_id = s.user_id"
     columns = {
         "user_id": int64([s[0] for s in scope]),
-        "lo": pa.array([s[1] for s in scope], pa.timestamp("ms")),
-        "hi": pa.array([s[2] for s in scope], pa.timestamp("ms")),
+        "lo": timestamps_ms([s[1] for s in scope]),
+        "hi": timestamps_ms([s[2] for s in scope]),
     }
     # The scope's overall bounds, as constants: filters that zone maps can prune on.
     bounds = (
