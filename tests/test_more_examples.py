@@ -22,7 +22,6 @@ from tests.conftest import MORE_EXAMPLES
 # Folder prefix -> the issue whose work makes it pass.
 PENDING: dict[str, str] = {
     "q0": "queue statistics (issue 11)",
-    "s0": "status statistics (issue 12)",
     "x0": "extensions (issue 13)",
 }
 

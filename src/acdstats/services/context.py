@@ -22,6 +22,7 @@ class CallContext:
     max_records: int = DEFAULT_MAX_RECORDS
     user_id_as_number: bool = False
     now_ms: int | None = None  # a fixed clock (UTC epoch ms) for a missing to_date; None: now
+    status_detail_as_object: bool = False  # acd_status as the bare object, not [object]
 
 
 Handler = Callable[[CallContext, Mapping[str, str]], Any]

@@ -19,6 +19,7 @@ from acdstats.services.context import (
 )
 from acdstats.services.key_methods import KEY_METHODS
 from acdstats.services.statistics import operator_statistics_json
+from acdstats.services.status_statistics import operator_status_statistics
 
 # The shared types, importable from the registry too.
 __all__ = [
@@ -43,8 +44,21 @@ def _operator_statistics(ctx: CallContext, params: Mapping[str, str]) -> Any:
     return orjson.Fragment(text)  # rendered by the database, embedded as it is
 
 
+def _operator_status_statistics(ctx: CallContext, params: Mapping[str, str]) -> Any:
+    return operator_status_statistics(
+        ctx.db.reader(),
+        ctx.account_id,
+        params,
+        now=ctx.now_ms,
+        max_records=ctx.max_records,
+        user_id_as_number=ctx.user_id_as_number,
+        status_detail_as_object=ctx.status_detail_as_object,
+    )
+
+
 METHODS: dict[str, Method] = {
     "GetACDOperatorStatistics": Method(STATISTICS_ROLES, _operator_statistics),
+    "GetACDOperatorStatusStatistics": Method(STATISTICS_ROLES, _operator_status_statistics),
     **KEY_METHODS,
 }
 

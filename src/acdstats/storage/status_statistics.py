@@ -1,0 +1,138 @@
+"""The one statement behind GetACDOperatorStatusStatistics: pieces of spans, aggregated.
+
+Every bucket of the answer (domain.buckets, already clipped to [from, E)) is a row of a small
+registered table `status_buckets` (key, start_ms, end_ms, rollup). A span's piece in a bucket
+is its overlap with it, so cutting at the window's start, at E and at every bucket start is
+one range join; zero-ms pieces cannot occur (the join asks for a positive overlap).
+
+Fast path (UTC, aggregation hour, hour_of_day or day, no percentiles): a bucket that is a
+whole UTC hour or day is read from status_rollup_hour / status_rollup_day, which hold exactly
+the pieces of closed spans cut at those edges; the other buckets (the window's ragged ends)
+are cut from the closed spans, and the open spans (one per operator, ended at E) always are.
+The parts cover disjoint pieces, so count and sum add and min and max compare.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from acdstats.domain.buckets import Bucket
+from acdstats.domain.metrics import seconds_sql
+from acdstats.domain.status_query import StatusQuery
+from acdstats.domain.statuses import STATUS_ORDER
+from acdstats.storage.bulk import int64, registered
+from acdstats.storage.status_spans import ROLLUPS
+
+_WIDTH = {"hour": ("hour", ROLLUPS["hour"][1]), "hour_of_day": ("hour", ROLLUPS["hour"][1]),
+          "day": ("day", ROLLUPS["day"][1])}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Part:
+    """A bucket of the answer: where it is in time, and the record key it adds to."""
+
+    key: int
+    start_ms: int
+    end_ms: int
+    rollup: bool  # a whole rollup bucket: read from the rollup table
+
+
+def parts(
+    query: StatusQuery, buckets: list[Bucket], keys: list[int], use_rollups: bool
+) -> list[Part]:
+    level = _WIDTH.get(query.aggregation)
+    fast = use_rollups and level is not None and query.zone is None and not query.percentiles
+    width = level[1] if level else 0
+    return [
+        Part(
+            key,
+            b.start_ms,
+            b.end_ms,
+            fast and b.start_ms % width == 0 and b.end_ms - b.start_ms == width,
+        )
+        for b, key in zip(buckets, keys, strict=True)
+    ]
+
+
+def status_rows(
+    cur: duckdb.DuckDBPyConnection,
+    account_id: int,
+    query: StatusQuery,
+    pieces: list[Part],
+) -> list[tuple[Any, ...]]:
+    """Rows (user_id, key, status, count, sum, min, max, *percentiles), ordered by
+    (user_id, key, status) for group=user, by (key, user_id, status) for group=aggregation."""
+    if not pieces:
+        return []
+    filters = []
+    if query.user_ids is not None:
+        filters.append(f"user_id IN ({', '.join(str(int(u)) for u in query.user_ids)})")
+    if len(query.statuses) < len(STATUS_ORDER):
+        filters.append(f"status IN ({', '.join(str(int(s)) for s in query.statuses)})")
+    where = " AND ".join(["account_id = $account", *filters])
+    end = int(query.end_ms)
+    cut = [p for p in pieces if not p.rollup]
+    selects = [
+        # The open spans, ended at E, in every bucket.
+        f"""SELECT sp.user_id, b.key, sp.status,
+            {seconds_sql("least(sp.end_ms, b.end_ms)", "greatest(sp.start_ms, b.start_ms)")} AS x
+        FROM (SELECT user_id, status, start_ms, {end} AS end_ms FROM status_open
+              WHERE {where} AND start_ms < {end}) sp
+        JOIN status_buckets b ON sp.start_ms < b.end_ms AND sp.end_ms > b.start_ms"""
+    ]
+    # The closed spans in the buckets that are not read from a rollup: per run of adjacent
+    # buckets, with the run's bounds as constants (zone maps skip the rest of the table).
+    for lo, hi in _runs(cut):
+        selects.append(
+            f"""SELECT sp.user_id, b.key, sp.status,
+            {seconds_sql("least(sp.end_ms, b.end_ms)", "greatest(sp.start_ms, b.start_ms)")} AS x
+            FROM (SELECT user_id, status, start_ms, end_ms FROM status_spans
+                  WHERE {where} AND start_ms < {hi} AND end_ms > {lo}) sp
+            JOIN status_buckets b ON NOT b.rollup
+                AND sp.start_ms < b.end_ms AND sp.end_ms > b.start_ms"""
+        )
+    n_keys = "user_id, key, status" if query.group == "user" else "key, user_id, status"
+    pcts = "".join(
+        f", list(x ORDER BY x)[({int(p)} * count(*) + 99) // 100]" for p in query.percentiles
+    )
+    pieces_sql = " UNION ALL ".join(selects)
+    aggregate = (
+        "SELECT user_id, key, status, count(*) AS n, sum(x) AS total, min(x) AS low, "
+        f"max(x) AS high{pcts} FROM ({pieces_sql}) GROUP BY ALL"
+    )
+    rolled = [p for p in pieces if p.rollup]
+    if rolled:
+        table = ROLLUPS[_WIDTH[query.aggregation][0]][0]
+        lo, hi = min(p.start_ms for p in rolled), max(p.end_ms for p in rolled)
+        aggregate = f"""
+        SELECT user_id, key, status, sum(n)::BIGINT, sum(total)::BIGINT, min(low), max(high)
+        FROM (
+            {aggregate}
+            UNION ALL
+            SELECT r.user_id, b.key, r.status, r.n, r.total, r.low, r.high
+            FROM (SELECT * FROM {table} WHERE {where} AND bucket >= {lo} AND bucket < {hi}) r
+            JOIN status_buckets b ON b.rollup AND r.bucket = b.start_ms
+        ) GROUP BY ALL"""
+    columns = {
+        "key": int64([p.key for p in pieces]),
+        "start_ms": int64([p.start_ms for p in pieces]),
+        "end_ms": int64([p.end_ms for p in pieces]),
+        "rollup": pa.array([p.rollup for p in pieces], pa.bool_()),
+    }
+    with registered(cur, "status_buckets", columns):
+        return cur.execute(f"{aggregate} ORDER BY {n_keys}", {"account": account_id}).fetchall()
+
+
+def _runs(pieces: list[Part]) -> list[tuple[int, int]]:
+    """[(start, end)]: the pieces' time ranges, adjacent ones joined."""
+    runs: list[tuple[int, int]] = []
+    for p in sorted(pieces, key=lambda p: p.start_ms):
+        if runs and runs[-1][1] == p.start_ms:
+            runs[-1] = (runs[-1][0], p.end_ms)
+        else:
+            runs.append((p.start_ms, p.end_ms))
+    return runs
