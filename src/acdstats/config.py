@@ -10,6 +10,8 @@ from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Any
 
+from acdstats.domain.timefmt import parse_request_time
+
 DEFAULT_DB = "acdstats.duckdb"
 QUEUE_LOG_WRAPUP_ENV = "ACDSTATS_QUEUE_LOG_WRAPUP"  # comma-separated pause reasons = wrap-up
 
@@ -39,6 +41,12 @@ class Settings:
     # On SIGTERM: seconds of refusing new batches (503) and failing /health before the
     # listener closes, so a balancer stops sending; batches in flight always finish.
     shutdown_drain_s: float = 0.0
+    # GetACDOperatorStatusStatistics: acd_status as the bare object of Voximplant's documented
+    # example instead of the one-element array the typed clients decode (SPEC 7.2).
+    status_detail_as_object: bool = False
+    # A fixed clock, UTC `YYYY-MM-DD HH:mm:ss` (for tests): a missing to_date and the end of
+    # open status spans (SPEC 5). None: the real time, read once per request.
+    now: str | None = None
 
     def __post_init__(self) -> None:
         if (self.tls_cert is None) != (self.tls_key is None):
@@ -58,6 +66,12 @@ class Settings:
         if not 0 <= self.port <= 65535:
             raise ValueError("port must be 0..65535")
         self.metrics_networks()  # raises ValueError on a malformed network
+        if self.now is not None and parse_request_time(self.now) is None:
+            raise ValueError(f"now {self.now!r} is not a UTC time 'YYYY-MM-DD HH:mm:ss'")
+
+    @property
+    def now_ms(self) -> int | None:
+        return None if self.now is None else parse_request_time(self.now)
 
     def metrics_networks(self) -> list[IPv4Network | IPv6Network]:
         names = [n.strip() for n in self.metrics_allow.split(",")]

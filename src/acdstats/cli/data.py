@@ -16,11 +16,14 @@ from acdstats.cli.options import (
     account_option,
     db_option,
     missing_database,
+    now_option,
     open_db,
     require_account,
+    status_detail_option,
 )
 from acdstats.config import resolve_path
 from acdstats.domain.buckets import load_zone
+from acdstats.domain.timefmt import parse_request_time
 from acdstats.errors import ApiError
 from acdstats.importers import FORMATS
 from acdstats.services.methods import CallContext, find_method, respond
@@ -203,6 +206,8 @@ def _print_report(name: str, report: IngestReport, timezone: str = "UTC") -> Non
     is_flag=True,
     help="Answer user_id as a JSON number (Voximplant's documented example), not a string.",
 )
+@status_detail_option
+@now_option
 @click.argument("method")
 @click.argument("params", nargs=-1)
 def query(
@@ -210,6 +215,8 @@ def query(
     account_id: int,
     max_records: int | None,
     user_id_as_number: bool,
+    status_detail_as_object: bool | None,
+    now: str | None,
     method: str,
     params: tuple[str, ...],
 ) -> None:
@@ -237,6 +244,8 @@ def query(
         account_id,
         max_records=max_records or CallContext.max_records,
         user_id_as_number=user_id_as_number,
+        now_ms=None if now is None else parse_request_time(now),
+        status_detail_as_object=bool(status_detail_as_object),
     )
     try:
         answer = respond(found, ctx, values)

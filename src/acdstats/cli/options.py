@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from acdstats.config import resolve_path
+from acdstats.domain.timefmt import parse_request_time
 from acdstats.errors import DatabaseLocked
 from acdstats.storage.db import Database
 
@@ -52,3 +53,25 @@ def missing_database(path: str | None, account_id: int) -> UnknownAccount:
         f"no database at {resolve_path(path)}, so no account {account_id}: create the account "
         "first (`acdstats account create --name NAME`)"
     )
+
+
+def _now(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and parse_request_time(value) is None:
+        raise click.BadParameter(f"{value!r} is not a UTC time 'YYYY-MM-DD HH:mm:ss'")
+    return value
+
+
+now_option = click.option(
+    "--now",
+    default=None,
+    callback=_now,
+    help="Fix the clock (UTC 'YYYY-MM-DD HH:mm:ss'): a missing to_date and the end of open "
+    "status spans (for reproducible answers).",
+)
+status_detail_option = click.option(
+    "--status-detail-as-object",
+    is_flag=True,
+    default=None,
+    help="GetACDOperatorStatusStatistics: acd_status as the bare object of Voximplant's "
+    "documented example, not a one-element array.",
+)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from acdstats.cli.options import now_option, status_detail_option
 from acdstats.config import Settings, load_settings
 from acdstats.errors import DatabaseLocked
 
@@ -57,6 +58,8 @@ if TYPE_CHECKING:
     default=None,
     help="On SIGTERM, refuse new batches (503) for this long before closing (default 0).",
 )
+@now_option
+@status_detail_option
 def serve(**flags: object) -> None:
     """Serve platform_api (and the OpenAPI document at /openapi.json).
 

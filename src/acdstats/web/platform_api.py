@@ -57,6 +57,8 @@ def dispatch(
             principal.key_id,
             max_records=state.settings.max_records,
             user_id_as_number=state.settings.user_id_as_number,
+            now_ms=state.settings.now_ms,
+            status_detail_as_object=state.settings.status_detail_as_object,
         )
         return respond(method, ctx, params)
     except ApiError as exc:
