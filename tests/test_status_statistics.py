@@ -22,8 +22,14 @@ NOW_MS = status_oracle.to_ms(NOW)
 DAY_WINDOW = {"from_date": "2026-03-02 00:00:00", "to_date": "2026-03-03 00:00:00"}
 
 
-def ask(db: Database, now: str = NOW, account_id: int = 1, **params: str) -> Any:
-    query = {**DAY_WINDOW, "user_id": "all", **params}
+def ask(
+    db: Database,
+    given: dict[str, str] | None = None,
+    now: str = NOW,
+    account_id: int = 1,
+    **params: str,
+) -> Any:
+    query = {**DAY_WINDOW, "user_id": "all", **(given or {}), **params}
     ctx = CallContext(db, account_id, now_ms=status_oracle.to_ms(now))
     answer = call(find_method(METHOD), ctx, query)
     return answer.get("result", answer)
@@ -125,12 +131,12 @@ def test_a_span_across_midnight_is_cut_at_the_day_start(db: Database) -> None:
         ],
     )
     window = {"from_date": "2026-03-02 00:00:00", "to_date": "2026-03-04 00:00:00"}
-    assert table(ask(db, aggregation="day", acd_status="READY", **window)) == [
+    assert table(ask(db, window, aggregation="day", acd_status="READY")) == [
         (7, "2026-03-02", "READY", 5400, 5400, 5400, 1, 5400),
         (7, "2026-03-03", "READY", 3601, 3601, 3601, 1, 3601),  # 3600.5 s, half up
     ]
     # With none, only the window cuts: one piece of 9000.5 s.
-    assert table(ask(db, acd_status="READY", **window)) == [(7, "READY", 9001, 9001, 9001, 1, 9001)]
+    assert table(ask(db, window, acd_status="READY")) == [(7, "READY", 9001, 9001, 9001, 1, 9001)]
 
 
 def test_spans_are_cut_at_the_window_edges(db: Database) -> None:
@@ -251,7 +257,7 @@ def test_nothing_to_show_is_an_empty_list(db: Database) -> None:
     ],
 )
 def test_errors(db: Database, params: dict[str, str], code: int) -> None:
-    answer = ask(db, **params)
+    answer = ask(db, params)
     assert answer["error"]["code"] == code, answer
 
 
