@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-import acdstats.web.group_commit as group_commit
+import acdstats.services.group_commit as group_commit
 from acdstats.errors import WriterBusy
+from acdstats.services.group_commit import GroupCommit
 from acdstats.services.ingest import ingest_parts
 from acdstats.storage.db import Database
-from acdstats.web.group_commit import GroupCommit
 from tests.scenario import ev, per_user
 
 

@@ -8,8 +8,8 @@ from acdstats import errors
 from acdstats.config import Settings
 from acdstats.errors import ApiError
 from acdstats.services.auth import Authenticator, Principal
+from acdstats.services.group_commit import GroupCommit
 from acdstats.storage.db import Database
-from acdstats.web.group_commit import GroupCommit
 from acdstats.web.ratelimit import RateLimiter
 from acdstats.web.telemetry import Telemetry
 
