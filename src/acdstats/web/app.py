@@ -22,14 +22,14 @@ from starlette.routing import BaseRoute
 
 from acdstats.config import Settings
 from acdstats.storage.db import Database
-from acdstats.web import ingest, openapi, operations, platform_api
+from acdstats.web import dashboard, ingest, openapi, operations, platform_api
 from acdstats.web.responses import error_response
 from acdstats.web.state import ServerState
 from acdstats.web.telemetry import RequestMetrics
 
 log = logging.getLogger(__name__)
 
-ROUTE_MODULES: list[ModuleType] = [platform_api, ingest, openapi, operations]
+ROUTE_MODULES: list[ModuleType] = [platform_api, ingest, openapi, operations, dashboard]
 
 
 def create_app(
