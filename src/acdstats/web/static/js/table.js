@@ -31,7 +31,7 @@ export function table(spec) {
   };
   const render = (focusKey) => {
     clear(holder);
-    holder.append(build(spec, state, (changes, key) => {
+    holder.append(...build(spec, state, (changes, key) => {
       Object.assign(state, changes);
       spec.onState?.({ ...state });
       render(key);

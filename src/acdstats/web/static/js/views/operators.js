@@ -87,8 +87,9 @@ export async function renderOperators(ctx, main) {
   const notes = [];
   if (stats.status === "rejected") notes.push(problem(stats.reason));
   if (status.status === "rejected") {
-    notes.push(problem(status.reason));
-    notes.push(notice("missing", "Ready, in service, after service and break times need GetACDOperatorStatusStatistics."));
+    notes.push(status.reason.missingMethod
+      ? notice("missing", "Ready, in service, after service and break times need GetACDOperatorStatusStatistics, which this server does not have yet.")
+      : problem(status.reason));
   }
   const rows = operatorRows(stats.value, status.value);
   const withCalls = (stats.value || []).some((g) => g.statistics[0]?.SA?.count);
