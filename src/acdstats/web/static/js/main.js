@@ -59,6 +59,7 @@ async function signIn(makeSession) {
   $("app").hidden = false;
   $("who").textContent = session.label;
   $("signed-in").hidden = false;
+  $("nav").hidden = false;
   setupControls();
   await render({ focus: true });
 }
@@ -72,6 +73,7 @@ function signOut() {
   clear($("main"));
   $("app").hidden = true;
   $("signed-in").hidden = true;
+  $("nav").hidden = true;
   $("who").textContent = "";
   $("signin").hidden = false;
   $("credentials-file").focus();
@@ -192,6 +194,9 @@ async function render({ focus = false, refresh = false } = {}) {
   }
   if (!ctx.isCurrent()) return;
   main.removeAttribute("aria-busy");
+  // For tests and scripts: which view is on screen, and how many times it was drawn.
+  document.body.dataset.shown = location.hash;
+  document.body.dataset.renders = String(Number(document.body.dataset.renders || 0) + 1);
   schedule(period.live);
   $("updated").textContent = period.live
     ? `Live: refreshes every ${REFRESH_MS / 1000} s · updated ${clockTime()}`

@@ -1,0 +1,454 @@
+"""The dashboard in a real browser (headless Chromium) against a real TLS server.
+
+Every number on screen is compared with the server's own answer to the same request, formatted
+with tests/dashboard_format.py. Views whose method this server does not have yet must show a
+message saying so (and nothing broken); once the method is there, its numbers are checked.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from tests.authkit import token
+from tests.browserkit import (  # noqa: F401  (fixtures)
+    BIG_OPERATORS,
+    PERIOD,
+    WINDOW,
+    Deployment,
+    browser,
+    cells,
+    deployment,
+    go,
+    open_signed_in,
+    page,
+    tls_files,
+    wait_loaded,
+    wait_text,
+)
+from tests.dashboard_format import avg_or_none, count, duration, percent, percent_of
+
+pytestmark = pytest.mark.browser
+
+CALL_ITEMS = "AC;UAC;SA;TT;ACW;HT"
+STATUSES = ("READY", "IN_SERVICE", "AFTER_SERVICE", "DND")
+
+
+def status_object(record: dict[str, Any]) -> dict[str, Any]:
+    detail = record["acd_status"]
+    return dict(detail[0] if isinstance(detail, list) else detail)
+
+
+def expected_operator_rows(d: Deployment, window: dict[str, str]) -> dict[str, dict[str, str]]:
+    """What the Operators table must show, from the server's answers."""
+    stats = d.result(
+        "GetACDOperatorStatistics",
+        {**window, "user_id": "all", "report": CALL_ITEMS, "percentiles": "90"},
+    )
+    rows: dict[str, dict[str, str]] = {}
+    dash = "—"
+    for group in stats:
+        s = group["statistics"][0]
+        sa = s["SA"]
+        rows[str(group["user_id"])] = {
+            "id": str(group["user_id"]),
+            "AC": count(s["AC"]),
+            "UAC": count(s["UAC"]),
+            "SA_avg": duration(avg_or_none(sa)),
+            "SA_p90": duration(sa["p90"]) if sa["count"] and "p90" in sa else dash,
+            "TT_avg": duration(avg_or_none(s["TT"])),
+            "ACW_avg": duration(avg_or_none(s["ACW"])),
+            "HT_avg": duration(avg_or_none(s["HT"])),
+            **{name: dash for name in STATUSES},
+        }
+    if d.has_method("GetACDOperatorStatusStatistics"):
+        status = d.result(
+            "GetACDOperatorStatusStatistics",
+            {**window, "user_id": "all", "acd_status": ";".join(STATUSES)},
+        )
+        empty = {"AC": "0", "UAC": "0", "SA_avg": dash, "SA_p90": dash, "TT_avg": dash,
+                 "ACW_avg": dash, "HT_avg": dash}  # fmt: skip
+        for group in status:
+            user = str(group["user_id"])
+            row = rows.setdefault(user, {"id": user, **empty})
+            detail = status_object(group["statistics"][0])
+            for name in STATUSES:
+                row[name] = duration(detail[name]["sum"] if name in detail else 0)
+    return rows
+
+
+def test_sign_in_with_credentials_file_and_operators_equal_the_api(
+    page: Any, deployment: Deployment
+) -> None:
+    open_signed_in(page, deployment, f"/operators?{PERIOD}")
+    assert "account 1" in page.inner_text("#who")
+    expected = expected_operator_rows(deployment, WINDOW)
+    assert len(expected) == 12
+    shown = cells(page, "operators-table")
+    assert [row["id"] for row in shown] == sorted(expected, key=int)  # sorted by id
+    assert {row["id"]: row for row in shown} == expected
+    assert "12 operators, 2026-03-01 – 2026-03-07 (UTC)" in page.inner_text("#operators-table")
+    if not deployment.has_method("GetACDOperatorStatusStatistics"):
+        assert "need GetACDOperatorStatusStatistics" in page.inner_text("main")
+
+
+def test_sorting_by_a_column_orders_every_row(page: Any, deployment: Deployment) -> None:
+    open_signed_in(page, deployment, f"/operators?{PERIOD}")
+    expected = expected_operator_rows(deployment, WINDOW)
+    page.click("#operators-table button.sort:has-text('AHT')")  # first click: longest first
+    seconds = {
+        user: int(r["HT_avg"].split(":")[0]) * 60 + int(r["HT_avg"].split(":")[1])
+        for user, r in expected.items()
+    }
+    order = sorted(expected, key=lambda u: (-seconds[u], int(u)))
+    assert [row["id"] for row in cells(page, "operators-table")] == order
+    assert "sort=HT_avg" in page.url and "dir=desc" in page.url
+    page.click("#operators-table button.sort:has-text('AHT')")
+    assert [row["id"] for row in cells(page, "operators-table")] == sorted(
+        expected, key=lambda u: (seconds[u], int(u))
+    )
+    # The sort is in the URL: a reload (and signing in again) shows the same order.
+    page.reload()
+    page.set_input_files("#credentials-file", str(deployment.credentials["Supervisor"]))
+    wait_loaded(page)
+    assert [row["id"] for row in cells(page, "operators-table")] == sorted(
+        expected, key=lambda u: (seconds[u], int(u))
+    )
+
+
+def test_one_operator_days_equal_the_api(page: Any, deployment: Deployment) -> None:
+    open_signed_in(page, deployment, f"/operators?{PERIOD}")
+    page.click("#operators-table a:text-is('1003')")
+    wait_text(page, "main h1", "Operator 1003")
+    wait_loaded(page)
+    params = {**WINDOW, "user_id": "1003", "report": CALL_ITEMS, "percentiles": "90"}
+    total = deployment.result("GetACDOperatorStatistics", params)[0]["statistics"][0]
+    assert page.inner_text("[data-tile=AC] .tile-value") == count(total["AC"])
+    assert page.inner_text("[data-tile=AC] .tile-note") == f"{count(total['UAC'])} unanswered"
+    assert page.inner_text("[data-tile=SA] .tile-value") == duration(avg_or_none(total["SA"]))
+    assert page.inner_text("[data-tile=TT] .tile-value") == duration(total["TT"]["sum"])
+    assert page.inner_text("[data-tile=HT] .tile-value") == duration(avg_or_none(total["HT"]))
+    days = deployment.result("GetACDOperatorStatistics", {**params, "aggregation": "day"})
+    shown = cells(page, "operator-days")
+    assert [r["id"] for r in shown] == [b["date"] for b in days[0]["statistics"]]
+    for row, bucket in zip(shown, days[0]["statistics"], strict=True):
+        assert row["AC"] == count(bucket["AC"]) and row["UAC"] == count(bucket["UAC"])
+        assert row["SA_avg"] == duration(avg_or_none(bucket["SA"]))
+        assert row["TT_sum"] == duration(bucket["TT"]["sum"])
+        assert row["HT_avg"] == duration(avg_or_none(bucket["HT"]))
+    assert page.locator("#main .chart canvas").count() >= 1  # uPlot drew the trend
+    for method, section in (("GetACDOperatorStatusStatistics", "Status time"),
+                            ("GetACDOffers", "Offers")):  # fmt: skip
+        if not deployment.has_method(method):
+            text = page.inner_text(f"section:has(h2:text-is('{section}'))")
+            assert f"This server has no {method} yet" in text
+
+
+def test_failed_sign_in_is_a_message(page: Any, deployment: Deployment, tmp_path: Any) -> None:
+    page.goto(deployment.base_url + "/")
+    page.wait_for_selector("body[data-ready]")
+    page.set_input_files("#credentials-file", str(deployment.credentials["Deleted"]))
+    error = page.locator("#signin-error")
+    error.wait_for(state="visible")
+    assert "Sign-in failed" in error.inner_text() and "(error 100)" in error.inner_text()
+    assert page.locator("#app").is_hidden()
+    not_json = tmp_path / "notes.json"
+    not_json.write_text("hello")
+    page.set_input_files("#credentials-file", str(not_json))
+    wait_text(page, "#signin-error", "This file is not JSON")
+    page.click("summary:text('Or paste a token')")
+    page.fill("#token-text", "not.a-token")
+    page.click("button:text('Use this token')")
+    wait_text(page, "#signin-error", "not a JWT")
+    assert page.locator("#app").is_hidden()
+
+
+def test_a_key_without_a_statistics_role_gets_the_104_message(
+    page: Any, deployment: Deployment
+) -> None:
+    page.goto(deployment.base_url + "/")
+    page.wait_for_selector("body[data-ready]")
+    page.set_input_files("#credentials-file", str(deployment.credentials["Support"]))
+    error = page.locator("#signin-error")
+    error.wait_for(state="visible")
+    text = error.inner_text()
+    assert "This key may not read statistics" in text and "(error 104)" in text
+    assert "Support" in text  # the server's message names the key's roles
+    assert page.locator("#app").is_hidden()
+
+
+def test_a_pasted_token_signs_in(page: Any, deployment: Deployment) -> None:
+    page.goto(f"{deployment.base_url}/#/operators?{PERIOD}")
+    page.wait_for_selector("body[data-ready]")
+    page.click("summary:text('Or paste a token')")
+    page.fill("#token-text", token(deployment.key("Supervisor"), ttl=600))
+    page.click("button:text('Use this token')")
+    wait_loaded(page)
+    assert "(pasted token)" in page.inner_text("#who")
+    assert len(cells(page, "operators-table")) == 12
+
+
+def test_an_empty_period_says_so(page: Any, deployment: Deployment) -> None:
+    open_signed_in(page, deployment, "/operators?period=custom&from=2025-01-01&to=2025-01-31")
+    assert cells(page, "operators-table") == []
+    assert "No operator had calls or status changes in this period." in page.inner_text("main")
+    go(page, "#/overview?period=custom&from=2025-01-01&to=2025-01-31")
+    text = page.inner_text("main")
+    if deployment.has_method("GetACDQueueStatistics"):
+        assert "No calls in this period" in text
+        assert page.inner_text("[data-tile=calls] .tile-value") == "0"
+    else:
+        assert "This server has no GetACDQueueStatistics yet" in text
+
+
+def test_the_private_key_never_leaves_the_tab_and_sign_out_forgets_it(
+    page: Any, deployment: Deployment
+) -> None:
+    sent: list[str] = []
+    page.on("request", lambda r: sent.append(r.url + "\n" + (r.post_data or "") + "\n"
+                                             + "\n".join(r.headers.values())))  # fmt: skip
+    open_signed_in(page, deployment, f"/operators?{PERIOD}")
+    go(page, f"#/operators/1001?{PERIOD}")
+    pem_body = "".join(deployment.key("Supervisor")["private_key"].splitlines()[1:-1])
+    assert sent and not any(pem_body[:40] in s or "PRIVATE KEY" in s for s in sent)
+    tokens = [re.search(r"Bearer (\S+)", s) for s in sent]
+    assert any(tokens)
+    page.click("#signout")
+    assert page.locator("#signin").is_visible() and page.locator("#app").is_hidden()
+    assert page.inner_text("#main") == ""
+    before = len(sent)
+    page.evaluate("location.hash = '#/operators'")
+    page.evaluate("new Promise(done => setTimeout(done, 0))")  # the hashchange has run
+    assert len(sent) == before  # no key, no calls
+    # Signing in again needs the file again.
+    assert page.input_value("#credentials-file") == ""
+
+
+def test_overview_and_queues(page: Any, deployment: Deployment) -> None:
+    open_signed_in(page, deployment, f"/overview?{PERIOD}")
+    if not deployment.has_method("GetACDQueueStatistics"):
+        assert "This server has no GetACDQueueStatistics yet" in page.inner_text("main")
+        go(page, f"#/queues?{PERIOD}")
+        assert "This server has no GetACDQueueStatistics yet" in page.inner_text("main")
+        return
+    total = deployment.result("GetACDQueueStatistics", WINDOW)[0]
+    tc = total["TC"]
+    assert page.inner_text("[data-tile=calls] .tile-value") == count(tc)
+    sl = total["SL"][0]
+    assert page.inner_text("[data-tile=service-level] .tile-value") == percent(
+        sl["service_level"]
+    )
+    assert page.inner_text("[data-tile=asa] .tile-value") == duration(avg_or_none(total["SA"]))
+    assert page.inner_text("[data-tile=wait] .tile-value") == duration(total["WT"]["avg"])
+    assert page.inner_text("[data-tile=abandon] .tile-value") == percent(
+        percent_of(total["AT"]["count"], tc)
+    )
+    assert page.inner_text("[data-tile=aht] .tile-value") == duration(avg_or_none(total["HT"]))
+    hours = deployment.result("GetACDQueueStatistics", {**WINDOW, "aggregation": "hour"})
+    grid: dict[tuple[str, int], int] = {}
+    for bucket in hours:
+        day = datetime.fromisoformat(bucket["date"]).strftime("%a")
+        grid[day, bucket["hour"]] = grid.get((day, bucket["hour"]), 0) + bucket["TC"]
+    for (day, hour), n in grid.items():
+        cell = page.locator(f"#heat-map tr[data-day={day}] td[data-hour='{hour}']")
+        assert cell.inner_text() == count(n)
+    assert sum(grid.values()) == tc
+    go(page, f"#/queues?{PERIOD}")
+    by_queue = deployment.result("GetACDQueueStatistics", {**WINDOW, "by_queue": "true"})
+    shown = cells(page, "queues-table")
+    if by_queue and "acd_queue_id" in by_queue[0]:
+        assert [r["id"] for r in shown] == [str(q["acd_queue_id"]) for q in by_queue]
+        for row, q in zip(shown, by_queue, strict=True):
+            assert row["TC"] == count(q["TC"])
+            assert row["SL"] == percent(q["SL"][0]["service_level"])
+        page.click(f"#queues-table a:text-is('{by_queue[0]['acd_queue_id']}')")
+        wait_text(page, "main h1", f"Queue {by_queue[0]['acd_queue_id']}")
+        wait_loaded(page)
+        assert page.inner_text("[data-tile=calls] .tile-value") == count(by_queue[0]["TC"])
+    else:
+        assert "no per-queue split" in page.inner_text("main")
+
+
+def test_2000_operators_are_paged_and_sorted_without_freezing(
+    page: Any, deployment: Deployment
+) -> None:
+    started = time.monotonic()
+    open_signed_in(page, deployment, f"/operators?{PERIOD}", key="Big")
+    shown_s = time.monotonic() - started
+    caption = page.inner_text("#operators-table caption")
+    assert caption.startswith(f"{count(BIG_OPERATORS)} operators")
+    assert len(cells(page, "operators-table")) == 50  # one page in the document, not 2,000
+    assert "Rows 1–50 of 2,000 · page 1 of 40" in page.inner_text(".pager")
+    expected = expected_operator_rows(deployment_for_big(deployment), WINDOW)
+    started = time.monotonic()
+    page.click("#operators-table button.sort:has-text('Answered')")  # most answered first
+    sort_s = time.monotonic() - started
+    order = sorted(expected, key=lambda u: (-int(expected[u]["AC"]), int(u)))
+    assert [r["id"] for r in cells(page, "operators-table")] == order[:50]
+    page.click("button:text('Next →')")
+    assert [r["id"] for r in cells(page, "operators-table")] == order[50:100]
+    assert "page=1" in page.url
+    # The page answers at once after sorting 2,000 rows: a script round trip.
+    assert page.evaluate("1 + 1") == 2
+    print(f"\n2,000 operators: signed in and shown in {shown_s:.2f} s, sorted in {sort_s:.3f} s")
+
+
+def deployment_for_big(d: Deployment) -> Deployment:
+    return Deployment(d.db, d.base_url, d.ca, d.big_account, d.big_account,
+                      {**d.credentials, "Supervisor": d.credentials["Big"]})  # fmt: skip
+
+
+def test_csv_download_or_a_message(page: Any, deployment: Deployment) -> None:
+    open_signed_in(page, deployment, f"/operators?{PERIOD}")
+    params = {**WINDOW, "user_id": "all", "report": CALL_ITEMS, "percentiles": "90"}
+    answer = deployment.api("GetACDOperatorStatistics", {**params, "format": "csv"})
+    button = page.locator("button:text('Download CSV: calls')")
+    if answer.headers["content-type"].startswith("text/csv"):
+        with page.expect_download() as info:
+            button.click()
+        download = info.value
+        assert download.suggested_filename == "operators-calls_2026-03-01_2026-03-07.csv"
+        with open(download.path(), "rb") as saved:
+            assert saved.read() == answer.content
+    else:
+        button.click()
+        wait_text(page, ".csv-status", "has no CSV export yet")
+
+
+def test_today_mode_refreshes_every_30_seconds(page: Any, deployment: Deployment) -> None:
+    page.clock.install()
+    open_signed_in(page, deployment, "/operators?period=today")
+    assert "Live: refreshes every 30 s" in page.inner_text("#updated")
+    renders = int(page.evaluate("document.body.dataset.renders"))
+    now = datetime.now(UTC).replace(microsecond=0)
+    midnight = now.replace(hour=0, minute=0, second=0)
+    start = max(midnight, now - timedelta(seconds=20))
+    at = start.strftime("%Y-%m-%d %H:%M:%S")
+    deployment.post_events(
+        [{"type": "offer", "request_id": f"live-{at}", "queue_id": 1, "user_id": 777,
+          "offered_at": at, "answered_at": at, "ended_at": at}]  # fmt: skip
+    )
+    page.clock.fast_forward(30_000)
+    page.wait_for_function(f"() => Number(document.body.dataset.renders) > {renders}")
+    row = {r["id"]: r for r in cells(page, "operators-table")}["777"]
+    assert int(row["AC"]) >= 1
+
+
+# WCAG 2 contrast of every visible text against the background it is drawn on.
+CONTRAST_JS = """() => {
+  const rgba = (text) => {
+    const m = text.match(/rgba?\\(([^)]+)\\)/);
+    if (!m) return [0, 0, 0, 0];
+    const p = m[1].split(/[ ,\\/]+/).filter(Boolean).map(Number);
+    return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1];
+  };
+  const over = (top, bottom) => {
+    const a = top[3];
+    return [0, 1, 2].map(i => top[i] * a + bottom[i] * (1 - a)).concat([1]);
+  };
+  const background = (el) => {
+    const layers = [];
+    for (let e = el; e; e = e.parentElement) {
+      const c = rgba(getComputedStyle(e).backgroundColor);
+      if (c[3] > 0) layers.push(c);
+      if (c[3] >= 1) break;
+    }
+    let color = [255, 255, 255, 1];
+    for (const layer of layers.reverse()) color = over(layer, color);
+    return color;
+  };
+  const lum = (c) => {
+    const [r, g, b] = c.slice(0, 3).map(v => {
+      v /= 255;
+      return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const worst = [];
+  let checked = 0;
+  for (const el of document.querySelectorAll('body *')) {
+    const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+    if (!own || !el.getClientRects().length) continue;
+    const style = getComputedStyle(el);
+    if (style.visibility === 'hidden' || Number(style.opacity) === 0) continue;
+    const bg = background(el);
+    const fg = over(rgba(style.color), bg);
+    const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+    const ratio = (a + 0.05) / (b + 0.05);
+    const size = parseFloat(style.fontSize);
+    const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700);
+    checked++;
+    if (ratio < (large ? 3 : 4.5)) worst.push([el.tagName, el.textContent.trim().slice(0, 40), ratio.toFixed(2)]);
+  }
+  return {checked, worst};
+}"""
+
+
+def assert_readable(page: Any) -> int:
+    report = page.evaluate(CONTRAST_JS)
+    assert report["worst"] == [], report["worst"]
+    checked: int = report["checked"]
+    return checked
+
+
+def test_every_view_has_readable_contrast(page: Any, deployment: Deployment) -> None:
+    page.goto(deployment.base_url + "/")
+    page.wait_for_selector("body[data-ready]")
+    page.click("summary:text('Or paste a token')")
+    assert assert_readable(page) > 5
+    page.set_input_files("#credentials-file", str(deployment.credentials["Support"]))
+    page.locator("#signin-error").wait_for(state="visible")
+    assert_readable(page)  # the error message too
+    page.set_input_files("#credentials-file", str(deployment.credentials["Supervisor"]))
+    wait_loaded(page)
+    for fragment in (f"#/overview?{PERIOD}", f"#/queues?{PERIOD}", f"#/operators?{PERIOD}",
+                     f"#/operators/1002?{PERIOD}", f"#/queues/1?{PERIOD}"):  # fmt: skip
+        go(page, fragment)
+        assert assert_readable(page) > 10, fragment
+
+
+def tab_to(page: Any, selector: str, limit: int = 80) -> None:
+    """Press Tab until the element that selector names has the focus."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("s => document.activeElement?.matches(s)", selector):
+            return
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+def test_usable_with_the_keyboard_alone(page: Any, deployment: Deployment) -> None:
+    page.goto(f"{deployment.base_url}/#/overview?{PERIOD}")
+    page.wait_for_selector("body[data-ready]")
+    tab_to(page, "#credentials-file")
+    with page.expect_file_chooser() as chooser:
+        page.keyboard.press("Space")
+    chooser.value.set_files(str(deployment.credentials["Supervisor"]))
+    wait_loaded(page)
+    assert page.evaluate("document.activeElement.tagName") == "H1"  # focus moved to the view
+    tab_to(page, "#nav a[data-view=operators]")
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none"  # the focus is visible
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.body.dataset.shown.startsWith('#/operators?')")
+    tab_to(page, "#operators-table button.sort[data-focus-key=sort-AC]")
+    page.keyboard.press("Enter")
+    assert page.get_attribute("#operators-table th:has(button[data-focus-key=sort-AC])",
+                              "aria-sort") == "descending"  # fmt: skip
+    # The focus stays on the header that was used, so Enter again reverses the order.
+    assert page.evaluate("document.activeElement.dataset.focusKey") == "sort-AC"
+    page.keyboard.press("Enter")
+    assert page.get_attribute("#operators-table th:has(button[data-focus-key=sort-AC])",
+                              "aria-sort") == "ascending"  # fmt: skip
+    first = cells(page, "operators-table")[0]["id"]
+    tab_to(page, f'#operators-table tbody tr[data-id="{first}"] a')
+    page.keyboard.press("Enter")
+    wait_text(page, "main h1", f"Operator {first}")
+    # The period is a control like any other: choose "Yesterday" with the keyboard.
+    tab_to(page, "#period")
+    page.keyboard.press("Home")  # 'Today (live)'
+    page.keyboard.press("ArrowDown")  # 'Yesterday'
+    page.wait_for_function("() => location.hash.includes('period=yesterday')")
