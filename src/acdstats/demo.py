@@ -101,6 +101,14 @@ operators (user_id {1001}..{1000 + demo.config.operators}) in {demo.config.queue
 Owner key: {demo.credentials}   CA certificate: {demo.tls.ca_cert}
 Serving https://{endpoint}/platform_api (Ctrl-C stops).
 
+# The dashboard: open https://{endpoint}/ in a browser and sign in with the key file
+#   {demo.credentials}
+# (the page signs its tokens in the browser; the private key is never sent). So that the
+# browser trusts the server, import {demo.tls.ca_cert} as a certificate authority
+# (Chromium: Settings > Privacy and security > Security > Manage certificates > Authorities;
+# Firefox: Settings > Privacy & Security > View Certificates > Authorities). Or paste a token
+# from: {q(acdstats)} token --credentials {q(str(demo.credentials))} --ttl 3600
+
 # curl: three operators, by day
 curl --cacert {q(str(demo.tls.ca_cert))} -G {url} \\
   -H "Authorization: Bearer $({q(acdstats)} token --credentials {q(str(demo.credentials))})" \\

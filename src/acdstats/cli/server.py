@@ -80,7 +80,7 @@ def serve(**flags: object) -> None:
     scheme = "https" if settings.tls else "http"
     click.echo(
         f"acdstats: serving {settings.database} at {scheme}://{settings.host}:{settings.port}"
-        "/platform_api",
+        f"/platform_api; the dashboard at {scheme}://{settings.host}:{settings.port}/",
         err=True,
     )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")

@@ -1,5 +1,5 @@
 // How numbers are written on screen. The browser tests format the API's answers with the
-// same rules (tests/dashboard_format.py), so what is shown is exactly what the API said.
+// same rules (tests/dashboard/formats.py), so what is shown is exactly what the API said.
 
 // Whole seconds as m:ss, or h:mm:ss from one hour on ("0:18", "4:05", "1:02:03").
 export function duration(seconds) {

@@ -1,7 +1,7 @@
 """The dashboard in a real browser (headless Chromium) against a real TLS server.
 
 Every number on screen is compared with the server's own answer to the same request, formatted
-with tests/dashboard_format.py. Views whose method this server does not have yet must show a
+with tests/dashboard/formats.py. Views whose method this server does not have yet must show a
 message saying so (and nothing broken); once the method is there, its numbers are checked.
 """
 
@@ -15,22 +15,18 @@ from typing import Any
 import pytest
 
 from tests.authkit import token
-from tests.browserkit import (  # noqa: F401  (fixtures)
+from tests.dashboard.formats import avg_or_none, count, duration, percent, percent_of
+from tests.dashboard.kit import (
     BIG_OPERATORS,
     PERIOD,
     WINDOW,
     Deployment,
-    browser,
     cells,
-    deployment,
     go,
     open_signed_in,
-    page,
-    tls_files,
     wait_loaded,
     wait_text,
 )
-from tests.dashboard_format import avg_or_none, count, duration, percent, percent_of
 
 pytestmark = pytest.mark.browser
 
@@ -239,9 +235,7 @@ def test_overview_and_queues(page: Any, deployment: Deployment) -> None:
     tc = total["TC"]
     assert page.inner_text("[data-tile=calls] .tile-value") == count(tc)
     sl = total["SL"][0]
-    assert page.inner_text("[data-tile=service-level] .tile-value") == percent(
-        sl["service_level"]
-    )
+    assert page.inner_text("[data-tile=service-level] .tile-value") == percent(sl["service_level"])
     assert page.inner_text("[data-tile=asa] .tile-value") == duration(avg_or_none(total["SA"]))
     assert page.inner_text("[data-tile=wait] .tile-value") == duration(total["WT"]["avg"])
     assert page.inner_text("[data-tile=abandon] .tile-value") == percent(
@@ -329,8 +323,17 @@ def test_today_mode_refreshes_every_30_seconds(page: Any, deployment: Deployment
     start = max(midnight, now - timedelta(seconds=20))
     at = start.strftime("%Y-%m-%d %H:%M:%S")
     deployment.post_events(
-        [{"type": "offer", "request_id": f"live-{at}", "queue_id": 1, "user_id": 777,
-          "offered_at": at, "answered_at": at, "ended_at": at}]  # fmt: skip
+        [
+            {
+                "type": "offer",
+                "request_id": f"live-{at}",
+                "queue_id": 1,
+                "user_id": 777,
+                "offered_at": at,
+                "answered_at": at,
+                "ended_at": at,
+            }
+        ]  # fmt: skip
     )
     page.clock.fast_forward(30_000)
     page.wait_for_function(f"() => Number(document.body.dataset.renders) > {renders}")
@@ -382,7 +385,9 @@ CONTRAST_JS = """() => {
     const size = parseFloat(style.fontSize);
     const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700);
     checked++;
-    if (ratio < (large ? 3 : 4.5)) worst.push([el.tagName, el.textContent.trim().slice(0, 40), ratio.toFixed(2)]);
+    if (ratio < (large ? 3 : 4.5)) {
+      worst.push([el.tagName, el.textContent.trim().slice(0, 40), ratio.toFixed(2)]);
+    }
   }
   return {checked, worst};
 }"""
@@ -452,3 +457,24 @@ def test_usable_with_the_keyboard_alone(page: Any, deployment: Deployment) -> No
     page.keyboard.press("Home")  # 'Today (live)'
     page.keyboard.press("ArrowDown")  # 'Yesterday'
     page.wait_for_function("() => location.hash.includes('period=yesterday')")
+
+
+def test_the_page_formats_numbers_as_these_tests_do(page: Any, deployment: Deployment) -> None:
+    """static/js/format.js and tests/dashboard/formats.py agree (so the comparisons above hold)."""
+    page.goto(deployment.base_url + "/")
+    page.wait_for_selector("body[data-ready]")
+    values = [0, 1, 9, 59, 60, 61, 599, 3599, 3600, 3661, 36000, 86399, 90061, 1234567, -5, -3700]
+    got = page.evaluate(
+        """async (values) => {
+            const f = await import('/dashboard/js/format.js');
+            return {duration: values.map(f.duration), count: values.map(f.count),
+                    percent: values.filter(v => v >= 0).map(v => f.percentOf(v % 9, 8)),
+                    none: [f.duration(null), f.count(null), f.percentOf(3, 0)]};
+        }""",
+        values,
+    )
+    assert got["duration"] == [duration(v) for v in values]
+    assert got["count"] == [count(v) for v in values]
+    assert got["percent"] == [percent_of(v % 9, 8) for v in values if v >= 0]
+    assert got["none"] == ["—", "—", None]
+    assert percent_of(1, 8) == 13  # SPEC 6.2's example

@@ -14,26 +14,19 @@ import json
 import os
 import ssl
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from acdstats.config import Settings
-from acdstats.services import keys
 from acdstats.services.ingest import ingest
-from acdstats.simulate import SimulationConfig, load_into_db
+from acdstats.simulate import SimulationConfig
 from acdstats.storage.db import Database
-from acdstats.web.app import create_app
 from tests.authkit import token
-from tests.tls import TlsFiles, make_tls
-from tests.webkit import running_server
 
 CHROMIUM = os.environ.get("ACDSTATS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -60,29 +53,6 @@ def spki_hash(cert_file: Path) -> str:
     return base64.b64encode(hashlib.sha256(der).digest()).decode()
 
 
-@pytest.fixture(scope="session")
-def tls_files(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
-    return make_tls(tmp_path_factory.mktemp("dashboard-tls"))
-
-
-@pytest.fixture(scope="session")
-def browser(tls_files: TlsFiles) -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(
-            f"{CHROMIUM} is missing: install Debian's chromium (scripts/setup-browser, as root) "
-            "or leave the browser tests out with -m 'not browser'"
-        )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[*CHROMIUM_ARGS, f"--ignore-certificate-errors-spki-list={spki_hash(tls_files.server_cert)}"],
-        )
-        yield chromium
-        chromium.close()
-
-
 @dataclass
 class Deployment:
     db: Database
@@ -99,7 +69,9 @@ class Deployment:
         loaded: dict[str, Any] = json.loads(self.credentials[name].read_text())
         return loaded
 
-    def api(self, method: str, params: dict[str, str], as_key: str = "Supervisor") -> httpx.Response:
+    def api(
+        self, method: str, params: dict[str, str], as_key: str = "Supervisor"
+    ) -> httpx.Response:
         """The server's answer to a client call (what the page must show)."""
         return httpx.post(
             f"{self.base_url}/platform_api/{method}",
@@ -115,8 +87,8 @@ class Deployment:
         return document["result"]
 
     def has_method(self, method: str) -> bool:
-        answer = self.api(method, {}).json()
-        return answer.get("error", {}).get("code") != 103
+        answer: dict[str, Any] = self.api(method, {}).json()
+        return bool(answer.get("error", {}).get("code") != 103)
 
     def post_events(self, events: list[dict[str, Any]]) -> None:
         lines = "\n".join(json.dumps(e) for e in events).encode()
@@ -143,62 +115,18 @@ def big_center(db: Database, account_id: int) -> None:
             record |= {"answered_at": f"{at}:{n % 30 + 1:02d}", "ended_at": f"{at}:59"}
         records.append(record)
         if n % 3 == 0:
-            records.append({"type": "offer", "request_id": f"big-{n}-b", "queue_id": 2,
-                            "user_id": user, "offered_at": f"2026-03-03 10:{n % 60:02d}:00"})  # fmt: skip
+            second = f"2026-03-03 10:{n % 60:02d}:00"
+            records.append(
+                {"type": "offer", "request_id": f"big-{n}-b", "queue_id": 2, "user_id": user,
+                 "offered_at": second}
+            )  # fmt: skip
     report = ingest(db, account_id, enumerate(records, start=1))
     assert report.rejected == [] and report.stored == len(records)
 
 
-@pytest.fixture(scope="session")
-def deployment(
-    tmp_path_factory: pytest.TempPathFactory, tls_files: TlsFiles
-) -> Iterator[Deployment]:
-    tmp = tmp_path_factory.mktemp("dashboard")
-    db = Database(tmp / "dashboard.duckdb")
-    account = keys.create_account(db, "Simulated center", "supervisor@example.com").account_id
-    big = keys.create_account(db, "Big center", "big@example.com").account_id
-    creds: dict[str, Path] = {}
-
-    def key_file(name: str, account_id: int, roles: list[str]) -> dict[str, Any]:
-        credentials = keys.create_key(db, account_id, roles, description=name)
-        creds[name] = tmp / f"{name}.json"
-        creds[name].write_text(json.dumps(credentials, indent=2))
-        return credentials
-
-    key_file("Supervisor", account, ["Supervisor"])
-    key_file("Owner", account, ["Owner"])
-    key_file("Support", account, ["Support"])
-    gone = key_file("Deleted", account, ["Supervisor"])
-    keys.delete_key(db, gone["key_id"])
-    key_file("Big", big, ["Supervisor"])
-    load_into_db(db, account, SIMULATION)
-    big_center(db, big)
-    app = create_app(Settings(db_path=str(tmp / "dashboard.duckdb")), db)
-    with running_server(app, tls_files) as port:
-        yield Deployment(db, f"https://127.0.0.1:{port}", tls_files.ca_cert, account, big, creds)
-    db.close()
-
-
-@pytest.fixture
-def page(browser: Any, deployment: Deployment) -> Iterator[Any]:
-    """A fresh tab (its own context) that fails the test on any script error of the page."""
-    context = browser.new_context(
-        viewport={"width": 1280, "height": 900}, accept_downloads=True, timezone_id="UTC"
-    )
-    tab = context.new_page()
-    tab.set_default_timeout(20_000)
-    errors: list[str] = []
-    tab.on("pageerror", lambda exc: errors.append(str(exc)))
-    tab.on(
-        "console",
-        lambda msg: errors.append(msg.text) if msg.type == "error" else None,
-    )
-    yield tab
-    context.close()
-    assert errors == [], errors
-
-
-def open_signed_in(page: Any, deployment: Deployment, fragment: str, key: str = "Supervisor") -> None:
+def open_signed_in(
+    page: Any, deployment: Deployment, fragment: str, key: str = "Supervisor"
+) -> None:
     """Open the dashboard at #fragment and sign in with a key file, as a person would."""
     page.goto(f"{deployment.base_url}/#{fragment}")
     page.wait_for_selector("body[data-ready]")
@@ -231,7 +159,7 @@ def cells(page: Any, table_id: str) -> list[dict[str, str]]:
 def wait_text(page: Any, selector: str, text: str) -> None:
     """Until selector's text contains text (the page may still be drawing)."""
     page.wait_for_function(
-        "([s, t]) => { const e = document.querySelector(s); return e && e.textContent.includes(t); }",
+        "([s, t]) => document.querySelector(s)?.textContent.includes(t)",
         arg=[selector, text],
     )
 
