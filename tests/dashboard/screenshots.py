@@ -26,7 +26,6 @@ START = date(2026, 3, 2)  # a Monday
 DAYS = 28
 PERIOD = "period=custom&from=2026-03-02&to=2026-03-29"
 
-SIGNIN_CLIP = {"x": 0, "y": 0, "width": 1280, "height": 440}
 VIEWS = [
     ("overview", f"/overview?{PERIOD}", False),
     ("queues", f"/queues?{PERIOD}", False),
@@ -62,7 +61,9 @@ def main(out: Path) -> None:
             page = browser.new_page(viewport={"width": 1280, "height": 1000}, timezone_id="UTC")
             page.goto(f"https://127.0.0.1:{port}/")
             page.wait_for_selector("body[data-ready]")
-            page.screenshot(path=str(out / "signin.png"), clip=SIGNIN_CLIP)
+            page.screenshot(
+                path=str(out / "signin.png"), clip={"x": 0, "y": 0, "width": 1280, "height": 440}
+            )
             page.set_input_files("#credentials-file", str(key_file))
             page.wait_for_selector("#app:not([hidden])")
             for name, fragment, full in VIEWS:
