@@ -28,7 +28,7 @@ CASES = [
     ({"abbreviation": "yes"}, 101, "abbreviation"),
     ({"abbreviation": "tRUE"}, 101, "abbreviation"),
     ({"report": "AC;XYZ"}, 229, "XYZ"),
-    ({"aggregation": "week"}, 228, "aggregation"),
+    ({"aggregation": "quarter"}, 228, "aggregation"),  # week and month exist (SPEC 8.1)
     ({"aggregation": "DAY"}, 228, "aggregation"),
     ({"group": "queue"}, 254, "group"),
     ({"to_date": "2026-03-02 00:00:00"}, 123, "from_date"),

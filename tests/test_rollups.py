@@ -142,7 +142,7 @@ def test_the_year_query_uses_rollups_and_equals_raw_after_rebuild(loaded: Databa
 def test_plan_cuts_the_window(
     from_ms: int, to_ms: int, aggregation: str, parts: list[tuple[str, int, int]]
 ) -> None:
-    assert plan(from_ms, to_ms, aggregation) == parts
+    assert plan(from_ms, to_ms, aggregation) == sorted(parts, key=lambda p: p[1])
 
 
 def _months_of_calls() -> list[dict[str, object]]:

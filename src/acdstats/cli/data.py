@@ -26,6 +26,7 @@ from acdstats.domain.buckets import load_zone
 from acdstats.domain.timefmt import parse_request_time
 from acdstats.errors import ApiError
 from acdstats.importers import FORMATS
+from acdstats.services.csv_answer import CsvBody
 from acdstats.services.methods import CallContext, find_method, respond
 from acdstats.services.rebuild import rebuild_account
 
@@ -251,6 +252,10 @@ def query(
         answer = respond(found, ctx, values)
     finally:
         db.close()
+    if isinstance(answer, CsvBody):  # format=csv: the bytes unchanged (SPEC 5)
+        sys.stdout.buffer.write(answer)
+        sys.stdout.buffer.flush()
+        return
     click.echo(answer.decode())
     if answer.startswith(b'{"error":'):  # printed as the server answers it, and exit 1
         sys.exit(1)

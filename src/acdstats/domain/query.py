@@ -7,11 +7,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from acdstats import errors
+from acdstats.domain.buckets import wall_to_utc_ms
+from acdstats.domain.extensions import NONE, Extensions, parse_extensions
 from acdstats.domain.metrics import BY_NAME, ITEMS, Item
 from acdstats.domain.timefmt import parse_request_time
 from acdstats.errors import ApiError, shown
 
-AGGREGATIONS = ("day", "hour", "hour_of_day", "none")
+AGGREGATIONS = ("day", "hour", "hour_of_day", "week", "month", "none")  # week, month: SPEC 8.1
+# The section-8 parameters GetACDOperatorStatistics takes.
+OPERATOR_EXTENSIONS = frozenset({"timezone", "percentiles", "by_queue", "format"})
 GROUPS = ("user", "aggregation")
 _MAX_ID = 2**63 - 1
 _BOOLEANS = {"true": True, "false": False, "1": True, "0": False}
@@ -27,13 +31,14 @@ class StatisticsQuery:
     items: tuple[Item, ...]
     aggregation: str
     group: str
+    ext: Extensions = NONE
 
 
 def parse_operator_statistics(
     params: Mapping[str, str], now_ms: int | None = None
 ) -> StatisticsQuery:
     """Validate raw string parameters; the first failure raises ApiError with its code."""
-    from_ms = timestamp(params, "from_date", required=True)
+    from_ms = timestamp(params, "from_date", required=True)  # wall-clock ms until the zone is known
     to_ms = timestamp(params, "to_date", required=False)
     user_ids = id_list(params, "user_id", errors.BAD_USER_ID, required=True)
     queue_ids = id_list(params, "acd_queue_id", errors.BAD_QUEUE_ID, required=False)
@@ -41,18 +46,34 @@ def parse_operator_statistics(
     items = report(params)
     aggregation = choice(params, "aggregation", AGGREGATIONS, "none", errors.BAD_AGGREGATION)
     group = choice(params, "group", GROUPS, "user", errors.BAD_GROUP)
+    ext = parse_extensions(params, OPERATOR_EXTENSIONS)
     assert from_ms is not None
-    if to_ms is None:
-        to_ms = int(time.time() * 1000) if now_ms is None else now_ms
+    from_ms, to_ms = window(params, from_ms, to_ms, ext, now_ms)
+    return StatisticsQuery(
+        from_ms, to_ms, user_ids, queue_ids, abbreviation, items, aggregation, group, ext
+    )
+
+
+def window(
+    params: Mapping[str, str],
+    from_wall: int,
+    to_wall: int | None,
+    ext: Extensions,
+    now_ms: int | None,
+) -> tuple[int, int]:
+    """The window as instants (SPEC 8.1: local times with a timezone), checked last (123)."""
+    from_ms = from_wall if ext.zone is None else wall_to_utc_ms(from_wall, ext.zone)
+    if to_wall is None:
+        to_ms = int(time.time() * 1000) if now_ms is None else now_ms  # --now stays UTC
+    else:
+        to_ms = to_wall if ext.zone is None else wall_to_utc_ms(to_wall, ext.zone)
     if from_ms >= to_ms:
         raise ApiError(
             errors.BAD_DATE_RANGE,
             f"Invalid date range: from_date {shown(params['from_date'])} must be before "
             f"to_date {shown(params.get('to_date') or 'now')}",
         )
-    return StatisticsQuery(
-        from_ms, to_ms, user_ids, queue_ids, abbreviation, items, aggregation, group
-    )
+    return from_ms, to_ms
 
 
 def _value(params: Mapping[str, str], name: str, required: bool) -> str | None:
@@ -72,7 +93,8 @@ def timestamp(params: Mapping[str, str], name: str, required: bool) -> int | Non
     if ms is None:
         raise ApiError(
             errors.BAD_TIMESTAMP,
-            f"Invalid '{name}' {shown(value)}: expected a UTC time 'YYYY-MM-DD HH:mm:ss'",
+            f"Invalid '{name}' {shown(value)}: expected a time 'YYYY-MM-DD HH:mm:ss' "
+            "(UTC, or local with 'timezone')",
         )
     return ms
 

@@ -17,8 +17,9 @@ from acdstats.services.context import (
     Handler,
     Method,
 )
+from acdstats.services.csv_answer import CsvBody
 from acdstats.services.key_methods import KEY_METHODS
-from acdstats.services.statistics import operator_statistics_json
+from acdstats.services.statistics import operator_statistics
 from acdstats.services.status_statistics import operator_status_statistics
 
 # The shared types, importable from the registry too.
@@ -33,7 +34,7 @@ __all__ = [
 
 
 def _operator_statistics(ctx: CallContext, params: Mapping[str, str]) -> Any:
-    text = operator_statistics_json(
+    text = operator_statistics(
         ctx.db.reader(),
         ctx.account_id,
         params,
@@ -41,6 +42,8 @@ def _operator_statistics(ctx: CallContext, params: Mapping[str, str]) -> Any:
         ctx.user_id_as_number,
         now_ms=ctx.now_ms,
     )
+    if isinstance(text, CsvBody):
+        return text
     return orjson.Fragment(text)  # rendered by the database, embedded as it is
 
 
@@ -74,9 +77,13 @@ def find_method(name: str | None) -> Method:
 
 
 def respond(method: Method, ctx: CallContext, params: Mapping[str, str]) -> bytes:
-    """The response body exactly as the server sends it: {"result": ...} or {"error": ...}."""
+    """The response body exactly as the server sends it: {"result": ...} or {"error": ...},
+    or a CSV answer (a CsvBody, whose media_type the server sends with it; SPEC 8.4)."""
     try:
-        return orjson.dumps({"result": method.handler(ctx, params)})
+        result = method.handler(ctx, params)
+        if isinstance(result, CsvBody):
+            return result
+        return orjson.dumps({"result": result})
     except ApiError as exc:
         return orjson.dumps(exc.as_dict())
 

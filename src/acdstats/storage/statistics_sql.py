@@ -1,10 +1,15 @@
 """The one SQL statement behind GetACDOperatorStatistics.
 
-The window is cut into parts: whole months from the monthly rollup (when no buckets are
-asked for), whole days from the daily rollup (when no hour buckets are asked for), whole
-hours from the hourly rollup, and the ragged edges from offers. Each part
-is aggregated per (operator, bucket) and the parts are merged (count/sum add, min/max
-compare), so the answer equals a GROUP BY over offers alone (`use_rollups=False`).
+Each bucket of the answer (domain/buckets.py: UTC or local, DST included) is cut into parts:
+whole UTC months from the monthly rollup, whole UTC days from the daily rollup, whole UTC
+hours from the hourly rollup, and the ragged edges from offers; neighbouring parts of one
+source are read together. Each part is aggregated per (operator, bucket[, queue]) and the
+parts are merged (count/sum add, min/max compare), so the answer equals a GROUP BY over
+offers alone (`use_rollups=False`). A zone whose bucket edges are not whole UTC hours
+(Asia/Kolkata, +05:30) therefore reads offers. Percentiles need every sample: they read
+offers only, as sorted lists per group (exact nearest rank, SPEC 8.2).
+Without a timezone the labels are computed by SQL from the time (as before); with one, each
+row looks its bucket up among the bucket starts (storage/bucket_sql.py).
 Kept apart from the shaping so that another engine only needs another version of this file.
 """
 
@@ -13,8 +18,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from acdstats.domain.buckets import buckets
 from acdstats.domain.query import StatisticsQuery
-from acdstats.storage.rollups import FROM_OFFERS, MERGED
+from acdstats.storage.bucket_sql import Bucketing, bucketing, join_sql
+from acdstats.storage.rollups import FROM_OFFERS, MERGED, SAMPLES
 
 HOUR_MS = 3_600_000
 DAY_MS = 24 * HOUR_MS
@@ -24,7 +31,20 @@ BUCKETS: dict[str, list[tuple[str, str]]] = {
     "day": [("strftime({t}, '%Y-%m-%d')", "date")],
     "hour": [("strftime({t}, '%Y-%m-%d')", "date"), ("hour({t})", "hour")],
     "hour_of_day": [("hour({t})", "hour")],
+    "week": [("strftime(date_trunc('week', {t}), '%Y-%m-%d')", "date")],
+    "month": [("strftime(date_trunc('month', {t}), '%Y-%m-%d')", "date")],
     "none": [],
+}
+# The aggregate columns of every row, in order (the layout of FROM_OFFERS and MERGED).
+AGGREGATE_COLUMNS = [f"{s}_{k}" for s in SAMPLES for k in ("count", "sum", "min", "max")] + ["uac"]
+# The label keys each aggregation's records carry (utc_offset only with a timezone).
+LABEL_KEYS: dict[str, tuple[str, ...]] = {
+    "day": ("date",),
+    "hour": ("date", "hour", "utc_offset"),
+    "hour_of_day": ("hour",),
+    "week": ("date",),
+    "month": ("date",),
+    "none": (),
 }
 # Where each kind of part comes from: table, its time column, its aggregate columns.
 _SOURCES = {
@@ -35,19 +55,59 @@ _SOURCES = {
 }
 
 
-def plan(from_ms: int, to_ms: int, aggregation: str) -> list[tuple[str, int, int]]:
-    """[(source, lo_ms, hi_ms)]: non-overlapping parts that cover [from_ms, to_ms)."""
-    first_hour, last_hour = -(-from_ms // HOUR_MS) * HOUR_MS, to_ms // HOUR_MS * HOUR_MS
+def label_names(query: StatisticsQuery) -> tuple[str, ...]:
+    """The time keys of a record: date, hour, utc_offset (with a timezone), as the shape has."""
+    names = LABEL_KEYS[query.aggregation]
+    return tuple(n for n in names if n != "utc_offset" or query.ext.zone is not None)
+
+
+def query_bucketing(query: StatisticsQuery) -> Bucketing | None:
+    """The buckets looked up per row (with a timezone), or None when SQL labels the rows."""
+    if query.ext.zone is None:
+        return None
+    return bucketing(query.from_ms, query.to_ms, query.aggregation, query.ext.zone)
+
+
+def plan(
+    from_ms: int, to_ms: int, aggregation: str, lookup: Bucketing | None = None
+) -> list[tuple[str, int, int]]:
+    """The parts of a window without a timezone (or with the given buckets), in time order."""
+    pieces = (
+        [(b.start_ms, b.end_ms) for b in lookup.pieces]
+        if lookup is not None
+        else _utc_pieces(from_ms, to_ms, aggregation)
+    )
+    return plan_pieces(pieces, aggregation in ("hour", "hour_of_day"))
+
+
+def plan_pieces(
+    pieces: list[tuple[int, int]], hours_only: bool = False
+) -> list[tuple[str, int, int]]:
+    """[(source, lo_ms, hi_ms)]: non-overlapping parts that cover the pieces, each part
+    within one piece, neighbouring parts of one source merged. With hours_only, no part
+    reads the daily or monthly rollup (hour buckets)."""
+    parts: list[tuple[str, int, int]] = []
+    for lo, hi in pieces:
+        for source, a, b in _cover(lo, hi, hours_only):
+            if parts and parts[-1][0] == source and parts[-1][2] == a:
+                parts[-1] = (source, parts[-1][1], b)
+            else:
+                parts.append((source, a, b))
+    return parts
+
+
+def _cover(lo: int, hi: int, hours_only: bool) -> list[tuple[str, int, int]]:
+    first_hour, last_hour = -(-lo // HOUR_MS) * HOUR_MS, hi // HOUR_MS * HOUR_MS
     if first_hour >= last_hour:
-        return [("offers", from_ms, to_ms)]
-    parts = [("offers", from_ms, first_hour), ("offers", last_hour, to_ms)]
-    first_day, last_day = -(-from_ms // DAY_MS) * DAY_MS, to_ms // DAY_MS * DAY_MS
-    if aggregation not in ("day", "none") or first_day >= last_day:
+        return [("offers", lo, hi)]
+    parts = [("offers", lo, first_hour)]
+    first_day, last_day = -(-first_hour // DAY_MS) * DAY_MS, last_hour // DAY_MS * DAY_MS
+    if first_day >= last_day or hours_only:
         parts.append(("hours", first_hour, last_hour))
     else:
-        parts += [("hours", first_hour, first_day), ("hours", last_day, last_hour)]
+        parts.append(("hours", first_hour, first_day))
         first_month, last_month = _month_ceil(first_day), _month_floor(last_day)
-        if aggregation == "none" and first_month < last_month:
+        if first_month < last_month:
             parts += [
                 ("days", first_day, first_month),
                 ("months", first_month, last_month),
@@ -55,7 +115,9 @@ def plan(from_ms: int, to_ms: int, aggregation: str) -> list[tuple[str, int, int
             ]
         else:
             parts.append(("days", first_day, last_day))
-    return [(source, lo, hi) for source, lo, hi in parts if lo < hi]
+        parts.append(("hours", last_day, last_hour))
+    parts.append(("offers", last_hour, hi))
+    return [(source, a, b) for source, a, b in parts if a < b]
 
 
 def _month_floor(ms: int) -> int:
@@ -72,10 +134,61 @@ def _month_ceil(ms: int) -> int:
     return int(datetime(year, month, 1, tzinfo=UTC).timestamp()) * 1000
 
 
+def _utc_pieces(from_ms: int, to_ms: int, aggregation: str) -> list[tuple[int, int]]:
+    if aggregation in ("none", "hour", "hour_of_day"):
+        return [(from_ms, to_ms)]  # UTC hours are the hourly rollup's own edges
+    return [(b.start_ms, b.end_ms) for b in buckets(from_ms, to_ms, aggregation, None)]
+
+
+def percentile_samples(query: StatisticsQuery) -> tuple[str, ...]:
+    """The samples whose percentiles the answer shows (those of its item objects)."""
+    if not query.ext.percentiles:
+        return ()
+    asked = {item.sample for item in query.items if item.kind == "object"}
+    return tuple(s for s in SAMPLES if s in asked)
+
+
+def _percentile_columns(query: StatisticsQuery) -> str:
+    """Nearest rank (SPEC 8.2): the sample at 1-based position (N * count + 99) div 100."""
+    columns = []
+    for s in percentile_samples(query):
+        ordered = f"list({s} ORDER BY {s}) FILTER (WHERE {s} IS NOT NULL)"
+        columns.append(f"{ordered} AS {s}_sorted")
+    return "".join(", " + c for c in columns)
+
+
+def _percentile_select(query: StatisticsQuery) -> str:
+    out = []
+    for s in percentile_samples(query):
+        for n in query.ext.percentiles:
+            out.append(
+                f"coalesce({s}_sorted[({int(n)} * len({s}_sorted) + 99) // 100], 0) AS {s}_p{n}"
+            )
+    return "".join(", " + c for c in out)
+
+
+def key_count(query: StatisticsQuery) -> int:
+    """How many key columns a row starts with: user_id, the bucket, the queue."""
+    buckets = (
+        1
+        if query.ext.zone is not None and query.aggregation != "none"
+        else len(BUCKETS[query.aggregation])
+    )
+    return 1 + buckets + (1 if query.ext.by_queue else 0)
+
+
+def _span(params: dict[str, Any], column: str, lo: int, hi: int) -> str:
+    """`lo <= column < hi`, the bounds as new parameters."""
+    n = len(params)
+    params[f"lo{n}"], params[f"hi{n}"] = lo, hi
+    return f"{column} >= make_timestamp_ms($lo{n}) AND {column} < make_timestamp_ms($hi{n})"
+
+
 def operator_statistics_sql(
     query: StatisticsQuery, use_rollups: bool = True
 ) -> tuple[str, dict[str, Any]]:
-    """SQL whose rows are (user_id, *bucket, count/sum/min/max per sample..., uac)."""
+    """SQL whose rows are (user_id, *bucket, [queue_id], count/sum/min/max per sample..., uac,
+    [<sample>_p<N>...]): the bucket is its label columns without a timezone, else its index."""
     params: dict[str, Any] = {}
     filters = []
     # Ids are validated integers, written as literals: a constant IN list plans faster than a
@@ -84,35 +197,61 @@ def operator_statistics_sql(
         filters.append(f"user_id IN ({', '.join(map(str, map(int, query.user_ids)))})")
     if query.queue_ids is not None:
         filters.append(f"queue_id IN ({', '.join(map(str, map(int, query.queue_ids)))})")
-    parts = (
-        plan(query.from_ms, query.to_ms, query.aggregation)
-        if use_rollups
-        else [("offers", query.from_ms, query.to_ms)]
-    )
+    lookup = query_bucketing(query) if query.aggregation != "none" else None
+    if lookup is not None:
+        params.update(lookup.params())
+    pct_samples = percentile_samples(query)
+    if use_rollups and not pct_samples:
+        parts = plan(query.from_ms, query.to_ms, query.aggregation, lookup)
+    else:
+        parts = [("offers", query.from_ms, query.to_ms)]
+    by_source: dict[str, list[tuple[int, int]]] = {}
+    for source, lo, hi in parts:
+        by_source.setdefault(source, []).append((lo, hi))
+    queue_key = ["queue_id"] if query.ext.by_queue else []
     selects = []
-    for n, (source, lo, hi) in enumerate(parts):
+    for source, ranges in by_source.items():
         table, column, aggregates = _SOURCES[source]
-        buckets = [expr.format(t=column) for expr, _ in BUCKETS[query.aggregation]]
-        where = [
-            "account_id = $account",
-            f"{column} >= make_timestamp_ms($lo{n})",
-            f"{column} < make_timestamp_ms($hi{n})",
-            *filters,
-        ]
-        params[f"lo{n}"], params[f"hi{n}"] = lo, hi
-        keys = ", ".join(["user_id", *(f"{b} AS b{i}" for i, b in enumerate(buckets))])
+        if lookup is not None:
+            buckets, join = ["bk.bi"], " " + join_sql(f"s.{column}")
+        else:
+            buckets = [expr.format(t=f"s.{column}") for expr, _ in BUCKETS[query.aggregation]]
+            join = ""
+
+        where = ["s.account_id = $account", *(f"s.{f}" for f in filters)]
+        # The whole span first, so that zone maps prune; then the parts within it.
+        t = f"s.{column}"
+        where.append(_span(params, t, ranges[0][0], ranges[-1][1]))
+        if len(ranges) > 1:
+            where.append("(" + " OR ".join(f"({_span(params, t, *r)})" for r in ranges) + ")")
+        keys = ", ".join(
+            ["s.user_id AS user_id", *(f"{b} AS b{i}" for i, b in enumerate(buckets)),
+             *(f"s.{k} AS {k}" for k in queue_key)]
+        )  # fmt: skip
+        extra = _percentile_columns(query) if source == "offers" and pct_samples else ""
         selects.append(
-            f"SELECT {keys}, {aggregates} FROM {table} WHERE {' AND '.join(where)} GROUP BY ALL"
+            f"SELECT {keys}, {aggregates}{extra} FROM {table} s{join} "
+            f"WHERE {' AND '.join(where)} GROUP BY ALL"
         )
-    n_keys = 1 + len(BUCKETS[query.aggregation])
-    outer_keys = ["user_id", *(f"b{i}" for i in range(n_keys - 1))]
-    positions = list(range(1, n_keys + 1))
-    order = positions[1:] + positions[:1] if query.group == "aggregation" else positions
+    n_buckets = key_count(query) - 1 - len(queue_key)
+    outer_keys = ["user_id", *(f"b{i}" for i in range(n_buckets)), *queue_key]
+    positions = list(range(1, len(outer_keys) + 1))
+    time_positions = positions[1 : 1 + n_buckets]
+    order = ([*time_positions, 1] if query.group == "aggregation" else [1, *time_positions]) + [
+        f"{p} NULLS LAST" for p in positions[1 + n_buckets :]
+    ]
     # Both aggregate lists give (count, sum, min, max) per sample, then uac: the row layout.
-    merged = (
-        selects[0]  # one part is already grouped by the answer's keys
-        if len(selects) == 1
-        else f"SELECT {', '.join(outer_keys)}, {MERGED} FROM ({' UNION ALL '.join(selects)}) "
-        f"GROUP BY {', '.join(map(str, positions))}"
-    )
+    if len(selects) == 1:
+        merged = selects[0]  # one part is already grouped by the answer's keys
+        if pct_samples:
+            merged = (
+                f"SELECT {', '.join(outer_keys)}, "
+                f"{', '.join(AGGREGATE_COLUMNS)}"
+                f"{_percentile_select(query)} FROM ({merged})"
+            )
+    else:
+        merged = (
+            f"SELECT {', '.join(outer_keys)}, {MERGED} FROM ({' UNION ALL '.join(selects)}) "
+            f"GROUP BY {', '.join(map(str, positions))}"
+        )
     return f"{merged} ORDER BY {', '.join(map(str, order))}", params

@@ -39,7 +39,9 @@ def routes(state: ServerState) -> list[BaseRoute]:
         authorization = request.headers.get("authorization")
         answer = await run_in_threadpool(dispatch, state, name, authorization, params)
         note_call(request.scope, name, answer)
-        return Response(answer, media_type="application/json")
+        # A CSV answer (SPEC 8.4) carries its own media type; everything else is JSON.
+        media_type = getattr(answer, "media_type", "application/json")
+        return Response(bytes(answer), media_type=media_type)
 
     return [Route(path, endpoint, methods=["GET", "POST"]) for path in PATHS]
 

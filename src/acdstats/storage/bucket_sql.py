@@ -1,0 +1,52 @@
+"""Rows to time buckets in SQL: the one fragment every statistics method uses (SPEC 8.1).
+
+The buckets come from domain/buckets.py (Python computes every edge, DST and :30/:45 offsets
+included); SQL only looks each row's time up among the bucket starts, with an ASOF JOIN
+against a small list passed as a parameter, so every method uses the same edges.
+
+A bucket's *index* numbers its label (date, hour, utc_offset): pieces with the same label
+(the pieces of `hour_of_day`, a day that a fall-back across midnight splits) share it, and
+ordering by index is the answer's order (hour_of_day: the hour itself, 0..23).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from acdstats.domain.buckets import Bucket, Zone, buckets
+
+Label = tuple[str | None, int | None, str | None]  # date, hour, utc_offset
+
+
+@dataclass(frozen=True)
+class Bucketing:
+    aggregation: str
+    pieces: tuple[Bucket, ...]  # in time order, contiguous over the window
+    labels: tuple[Label, ...]  # by index
+    index: tuple[int, ...]  # the label index of each piece
+
+    def params(self, prefix: str = "bk") -> dict[str, Any]:
+        """The list parameters that `join_sql` reads."""
+        return {
+            f"{prefix}_start": [b.start_ms for b in self.pieces],
+            f"{prefix}_index": list(self.index),
+        }
+
+
+def bucketing(from_ms: int, to_ms: int, aggregation: str, zone: Zone | None) -> Bucketing:
+    pieces = tuple(buckets(from_ms, to_ms, aggregation, zone))
+    if aggregation == "hour_of_day":
+        labels: list[Label] = [(None, h, None) for h in range(24)]
+        return Bucketing(aggregation, pieces, tuple(labels), tuple(b.hour or 0 for b in pieces))
+    numbers: dict[Label, int] = {}
+    index = tuple(numbers.setdefault(b.label, len(numbers)) for b in pieces)
+    return Bucketing(aggregation, pieces, tuple(numbers), index)
+
+
+def join_sql(time_column: str, alias: str = "bk", prefix: str = "bk") -> str:
+    """An ASOF JOIN giving `{alias}.bi`, the bucket index of a row's time (TIMESTAMP)."""
+    return (
+        f"ASOF JOIN (SELECT make_timestamp_ms(unnest(${prefix}_start)) AS start, "
+        f"unnest(${prefix}_index) AS bi) {alias} ON {time_column} >= {alias}.start"
+    )
