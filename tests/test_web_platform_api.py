@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from acdstats.config import Settings
-from acdstats.services.methods import METHODS, CallContext, Method, call
+from acdstats.services.methods import METHODS, CallContext, Method, call, respond
 from acdstats.storage.db import Database
 from acdstats.web.app import create_app
 from tests.authkit import new_key, token
@@ -262,3 +262,20 @@ def test_tenant_isolation_over_http(db: Database, client: TestClient) -> None:
     # B's own key does see B's data, so the empty answer above is isolation, not absence.
     answer = body_of(client.post("/platform_api/" + STATS, data=ask_b, headers=auth(b)))
     assert [g["user_id"] for g in answer["result"]] == ["107", "108"]
+
+
+def test_csv_answer_is_sent_as_it_is(db: Database, client: TestClient, owner: Any) -> None:
+    params = {**QUERY, "format": "csv", "timezone": "Europe/Berlin", "report": "AC;SA"}
+    answer = client.post(f"/platform_api/{STATS}", data=params, headers=auth(owner))
+    assert answer.status_code == 200
+    assert answer.headers["content-type"] == "text/csv; charset=utf-8"
+    ctx = CallContext(db, owner["account_id"])
+    assert answer.content == respond(METHODS[STATS], ctx, params)
+    assert answer.content.startswith(b"user_id,date,AC,SA_min,SA_avg,SA_max,SA_count,SA_sum\r\n")
+    assert answer.content.endswith(b"\r\n") and answer.content.count(b"\r\n") > 1
+
+
+def test_csv_errors_stay_json(client: TestClient, owner: Any) -> None:
+    params = {**QUERY, "format": "csv", "timezone": "Mars/Olympus"}
+    answer = client.post(f"/platform_api/{STATS}", data=params, headers=auth(owner))
+    assert body_of(answer)["error"]["code"] == 101
