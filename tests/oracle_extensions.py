@@ -213,7 +213,7 @@ def to_csv(
             header += [f"{name}_p{p}" for p in pcts]
         else:
             header.append(name)
-    lines = [header]
+    lines: list[list[Any]] = [list(header)]
     for group in result:
         for element in group["statistics"]:
             merged = {**group, **element}

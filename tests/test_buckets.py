@@ -25,7 +25,7 @@ def utc(text: str) -> int:
 
 
 def zone(name: str) -> ZoneInfo:
-    z = load_zone(name)
+    z: ZoneInfo | None = load_zone(name)
     assert z is not None
     return z
 

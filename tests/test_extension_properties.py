@@ -127,7 +127,7 @@ def fresh_db() -> Iterator[Database]:
 
 
 def engine(db: Database, params: dict[str, str]) -> bytes:
-    return respond(METHOD, CallContext(db, 1, now_ms=NOW), params)
+    return bytes(respond(METHOD, CallContext(db, 1, now_ms=NOW), params))
 
 
 @SETTINGS
