@@ -26,8 +26,23 @@ STATISTICS_PARAMETERS = [
     ("aggregation", False, "day, hour, hour_of_day or none (default)"),
     ("group", False, "user (default) or aggregation"),
 ]
+# GetACDOperatorStatusStatistics, in the order of SPEC 7's table.
+STATUS_STATISTICS_PARAMETERS = [
+    ("from_date", True, "UTC 'YYYY-MM-DD HH:mm:ss', inclusive start"),
+    ("to_date", False, "UTC 'YYYY-MM-DD HH:mm:ss', exclusive end (default: now); spans end "
+     "at min(to_date, now)"),
+    ("user_id", True, "'all' or ';'-separated operator ids"),
+    ("acd_status", False, "'all' (default) or ';'-separated statuses, any case: OFFLINE ONLINE "
+     "READY BANNED IN_SERVICE AFTER_SERVICE TIMEOUT DND"),
+    ("aggregation", False, "day, hour, hour_of_day or none (default); week, month"),
+    ("group", False, "user (default) or aggregation"),
+    ("timezone", False, "acdstats extension: IANA zone name; dates are local"),
+    ("percentiles", False, "acdstats extension: ';'-separated integers 1..99 (p<N> keys)"),
+    ("format", False, "acdstats extension: json (default) or csv"),
+]  # fmt: skip
 PARAMETERS: dict[str, list[tuple[str, bool, str]]] = {
     "GetACDOperatorStatistics": STATISTICS_PARAMETERS,
+    "GetACDOperatorStatusStatistics": STATUS_STATISTICS_PARAMETERS,
     **KEY_PARAMETERS,
 }
 
