@@ -113,7 +113,7 @@ def test_python_client_lists_and_errors(api: VoximplantAPI, deployment: dict[str
 
 
 _NODE_SCRIPT = """
-const { default: VoximplantApiClient } = require('@voximplant/apiclient-nodejs');
+const VoximplantApiClient = require('@voximplant/apiclient-nodejs').default;
 const shapes = JSON.parse(process.argv[2]);
 const client = new VoximplantApiClient(process.argv[3], process.argv[4]);
 client.onReady = async () => {
@@ -126,6 +126,17 @@ client.onReady = async () => {
   console.log(JSON.stringify(out));
 };
 """
+
+
+def node_form(document: dict[str, Any]) -> dict[str, Any]:
+    """What the Node client (4.11.0) hands its caller, done independently: its response
+    mapping (ACDOperatorStatusAggregationGroupType) renames a group's `user_id` to `userId`
+    and leaves the group's date, hour and statistics records as sent."""
+    renamed = [
+        {("userId" if k == "user_id" else k): v for k, v in group.items()}
+        for group in document["result"]
+    ]
+    return {"result": renamed}
 
 
 @pytest.mark.skipif(not NODE_CLIENT.exists(), reason="scripts/setup-test-tools installs it")
@@ -145,4 +156,4 @@ def test_node_client_every_shape(deployment: dict[str, Any], tmp_path: Path) -> 
     answers = json.loads(done.stdout)
     for (group, aggregation), answer in zip(SHAPES, answers, strict=True):
         want = expected(deployment, {**BASE, "group": group, "aggregation": aggregation})
-        assert answer == want, (group, aggregation)
+        assert answer == node_form(want), (group, aggregation)
