@@ -23,9 +23,7 @@ from tests.conftest import MORE_EXAMPLES
 PENDING: dict[str, str] = {
     "q0": "queue statistics (issue 11)",
     "x06": "queue statistics as CSV (issues 11, 13)",
-    "x07": "drill-down (issue 13)",
     "x08": "drill-down (issue 13)",
-    "x09": "drill-down (issue 13)",
 }
 
 

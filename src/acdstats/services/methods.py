@@ -18,6 +18,7 @@ from acdstats.services.context import (
     Method,
 )
 from acdstats.services.csv_answer import CsvBody
+from acdstats.services.drilldown import Page, offers
 from acdstats.services.key_methods import KEY_METHODS
 from acdstats.services.statistics import operator_statistics
 from acdstats.services.status_statistics import operator_status_statistics
@@ -59,9 +60,14 @@ def _operator_status_statistics(ctx: CallContext, params: Mapping[str, str]) -> 
     )
 
 
+def _offers(ctx: CallContext, params: Mapping[str, str]) -> Any:
+    return offers(ctx.db.reader(), ctx.account_id, params, ctx.now_ms, ctx.user_id_as_number)
+
+
 METHODS: dict[str, Method] = {
     "GetACDOperatorStatistics": Method(STATISTICS_ROLES, _operator_statistics),
     "GetACDOperatorStatusStatistics": Method(STATISTICS_ROLES, _operator_status_statistics),
+    "GetACDOffers": Method(STATISTICS_ROLES, _offers),
     **KEY_METHODS,
 }
 
@@ -83,6 +89,8 @@ def respond(method: Method, ctx: CallContext, params: Mapping[str, str]) -> byte
         result = method.handler(ctx, params)
         if isinstance(result, CsvBody):
             return result
+        if isinstance(result, Page):  # result, total_count, count (SPEC 8.5)
+            return orjson.dumps(result.document())
         return orjson.dumps({"result": result})
     except ApiError as exc:
         return orjson.dumps(exc.as_dict())
