@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from acdstats.cli.main import main
-from tests.conftest import EXAMPLES
+from acdstats.services.methods import METHODS
+from tests.conftest import EXAMPLES, MORE_EXAMPLES
 
 DATA = Path(__file__).parent / "data" / "queue_log"
 
@@ -107,3 +109,28 @@ def test_query_prints_the_server_answer_and_errors(tmp_path: Path) -> None:
         "user_id=all",
     )
     assert code != 0 and "no database" in out
+
+
+@pytest.mark.parametrize(
+    "folder", sorted(p.name for p in MORE_EXAMPLES.iterdir() if p.name.startswith("x0"))
+)
+def test_query_answers_the_extension_examples_byte_for_byte(tmp_path: Path, folder: str) -> None:
+    """`acdstats query` takes every SPEC 8 parameter as the server does; CSV bytes unchanged."""
+    example = MORE_EXAMPLES / folder
+    request = json.loads((example / "request.json").read_text())
+    if request["method"] not in METHODS:
+        pytest.skip(f"{request['method']} is not served yet")
+    db = str(tmp_path / "x.duckdb")
+    run("account", "create", "--db", db, "--name", "A")
+    run("import", "--db", db, "--account-id", "1", str(example / "events.jsonl"))
+    pairs = [f"{k}={v}" for k, v in request["params"].items()]
+    result = CliRunner().invoke(
+        main,
+        ["query", request["method"], "--db", db, "--account-id", "1", "--now", request["now"],
+         *pairs],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    if (example / "expected.csv").exists():
+        assert result.stdout_bytes == (example / "expected.csv").read_bytes()
+    else:
+        assert json.loads(result.output) == json.loads((example / "expected.json").read_text())

@@ -243,7 +243,7 @@ def test_openapi_document_lists_the_methods(client: TestClient) -> None:
     get = document["paths"]["/platform_api/" + STATS]["get"]
     assert [p["name"] for p in get["parameters"]] == [
         "from_date", "to_date", "user_id", "acd_queue_id", "abbreviation", "report",
-        "aggregation", "group",
+        "aggregation", "group", "timezone", "percentiles", "by_queue", "format",
     ]  # fmt: skip
     assert [p["name"] for p in get["parameters"] if p["required"]] == ["from_date", "user_id"]
 
@@ -279,3 +279,16 @@ def test_csv_errors_stay_json(client: TestClient, owner: Any) -> None:
     params = {**QUERY, "format": "csv", "timezone": "Mars/Olympus"}
     answer = client.post(f"/platform_api/{STATS}", data=params, headers=auth(owner))
     assert body_of(answer)["error"]["code"] == 101
+
+
+def test_openapi_lists_the_extensions_and_the_tz_database(client: TestClient) -> None:
+    from acdstats.domain.buckets import TZDATA_VERSION
+
+    doc = client.get("/openapi.json").json()
+    assert doc["info"]["x-tzdata-version"] == TZDATA_VERSION
+    for method, names in {
+        STATS: ["timezone", "percentiles", "by_queue", "format", "aggregation"],
+        "GetACDOffers": ["timezone", "format", "outcome", "count", "offset"],
+    }.items():
+        listed = [p["name"] for p in doc["paths"][f"/platform_api/{method}"]["get"]["parameters"]]
+        assert set(names) <= set(listed), method

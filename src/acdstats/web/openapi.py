@@ -9,6 +9,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 import acdstats
+from acdstats.domain.buckets import IANA_VERSION, TZDATA_VERSION
 from acdstats.services.key_methods import PARAMETERS as KEY_PARAMETERS
 from acdstats.services.methods import METHODS
 from acdstats.web import ingest
@@ -23,7 +24,7 @@ STATISTICS_PARAMETERS = [
     ("acd_queue_id", False, "'all' or ';'-separated queue ids (default: all)"),
     ("abbreviation", False, "Boolean (default true): short item names"),
     ("report", False, "'all' or ';'-separated items: SA TT ACW HT TDT TTT TACW THT AC UAC"),
-    ("aggregation", False, "day, hour, hour_of_day or none (default)"),
+    ("aggregation", False, "day, hour, hour_of_day, week, month (SPEC 8.1) or none (default)"),
     ("group", False, "user (default) or aggregation"),
 ]
 # GetACDOperatorStatusStatistics, in the order of SPEC 7's table.
@@ -40,9 +41,40 @@ STATUS_STATISTICS_PARAMETERS = [
     ("percentiles", False, "acdstats extension: ';'-separated integers 1..99 (p<N> keys)"),
     ("format", False, "acdstats extension: json (default) or csv"),
 ]  # fmt: skip
+# The acdstats extensions (SPEC 8), checked after a method's own table in this order.
+_TZ = f"tz database {IANA_VERSION}, Python package tzdata {TZDATA_VERSION}"
+EXTENSION_PARAMETERS = {
+    "timezone": (
+        "IANA zone or link name, exact case, from the shipped " + _TZ + ": from_date and "
+        "to_date are local (a time in a gap means the first instant after it, a repeated time "
+        "the earlier one), buckets are local, hour buckets carry utc_offset"
+    ),
+    "percentiles": "';'-separated integers 1..99: p<N> keys (nearest rank) on every item object",
+    "by_queue": "Boolean (default false): one element per queue (acd_queue_id, null last)",
+    "service_level": "';'-separated seconds 1..3600: the service-level thresholds",
+    "format": "json (default) or csv (text/csv; errors stay JSON)",
+}
+
+
+def _extensions(*names: str) -> list[tuple[str, bool, str]]:
+    return [(n, False, EXTENSION_PARAMETERS[n]) for n in names]
+
+
+DRILLDOWN_PARAMETERS = [
+    ("from_date", True, "'YYYY-MM-DD HH:mm:ss' (UTC, or local with timezone), inclusive start"),
+    ("to_date", False, "'YYYY-MM-DD HH:mm:ss', exclusive end (default: now)"),
+    ("user_id", True, "'all' or ';'-separated operator ids"),
+    ("acd_queue_id", False, "'all' or ';'-separated queue ids (default: all)"),
+    *_extensions("timezone", "format"),
+    ("outcome", False, "'all' (default) or ';'-separated: answered, unanswered"),
+    ("count", False, "Rows per page, 1..1000 (default 100)"),
+    ("offset", False, "Rows to skip, >= 0 (default 0)"),
+]
 PARAMETERS: dict[str, list[tuple[str, bool, str]]] = {
-    "GetACDOperatorStatistics": STATISTICS_PARAMETERS,
+    "GetACDOperatorStatistics": STATISTICS_PARAMETERS
+    + _extensions("timezone", "percentiles", "by_queue", "format"),
     "GetACDOperatorStatusStatistics": STATUS_STATISTICS_PARAMETERS,
+    "GetACDOffers": DRILLDOWN_PARAMETERS,
     **KEY_PARAMETERS,
 }
 
@@ -56,7 +88,8 @@ _RESPONSE = {
                     {"$ref": "#/components/schemas/Error"},
                 ]
             }
-        }
+        },
+        "text/csv": {"schema": {"type": "string"}},  # format=csv (SPEC 8.4)
     },
 }
 
@@ -110,7 +143,11 @@ def document() -> dict[str, Any]:
             "title": "acdstats platform_api",
             "version": acdstats.__version__,
             "description": "Voximplant Management API methods served by acdstats. The method "
-            "name may also be given as the 'cmd' parameter of /platform_api.",
+            "name may also be given as the 'cmd' parameter of /platform_api. Time zones: "
+            + _TZ
+            + ".",
+            "x-tzdata-version": TZDATA_VERSION,
+            "x-tz-database-version": IANA_VERSION,
         },
         "paths": paths,
         "components": {
