@@ -14,6 +14,7 @@ from acdstats.domain.query import StatisticsQuery, parse_operator_statistics
 from acdstats.errors import ApiError
 from acdstats.services.csv_answer import CsvBody
 from acdstats.services.statistics_shape import csv, shape
+from acdstats.storage.bucket_sql import Bucketing
 from acdstats.storage.statistics_json import answer_sql
 from acdstats.storage.statistics_sql import operator_statistics_sql, query_bucketing
 
@@ -60,13 +61,28 @@ def operator_statistics(
     """The `result` of GetACDOperatorStatistics as JSON text, or the CSV answer."""
     query = parse_operator_statistics(params, now_ms)
     if query.ext != NONE or query.aggregation in ("week", "month"):
-        return _extended(cur, account_id, query, max_records, user_id_as_number, use_rollups)
+        return _extended(
+            cur, account_id, query, max_records, user_id_as_number, use_rollups, small_answer
+        )
     if most_records(query) <= min(small_answer, max_records):
         sql, sql_params = operator_statistics_sql(query, use_rollups)
         sql_params["account"] = account_id
         rows = cur.execute(sql, sql_params).fetchall()
         return orjson.dumps(shape(query, rows, user_id_as_number)).decode()
-    sql, sql_params = answer_sql(query, max_records, use_rollups, user_id_as_number)
+    return _rendered(cur, account_id, query, max_records, use_rollups, user_id_as_number)
+
+
+def _rendered(
+    cur: duckdb.DuckDBPyConnection,
+    account_id: int,
+    query: StatisticsQuery,
+    max_records: int,
+    use_rollups: bool,
+    user_id_as_number: bool,
+    lookup: Bucketing | None = None,
+) -> str:
+    """The answer rendered as JSON text by the database (big answers)."""
+    sql, sql_params = answer_sql(query, max_records, use_rollups, user_id_as_number, lookup)
     sql_params["account"] = account_id
     text, records = cur.execute(sql, sql_params).fetchall()[0]
     if records > max_records:
@@ -85,6 +101,7 @@ def _extended(
     max_records: int,
     user_id_as_number: bool,
     use_rollups: bool,
+    small_answer: int,
 ) -> str | CsvBody:
     """A request with section-8 extensions: grouped rows, shaped (or written as CSV) here."""
     clipped = _clip_to_data(cur, account_id, query)
@@ -93,6 +110,10 @@ def _extended(
     if clipped is not None:
         query = clipped
         lookup = query_bucketing(query) if query.aggregation != "none" else None
+        if query.ext.format == "json" and most_records(query) > small_answer:
+            return _rendered(
+                cur, account_id, query, max_records, use_rollups, user_id_as_number, lookup
+            )
         sql, sql_params = operator_statistics_sql(query, use_rollups)
         sql_params["account"] = account_id
         rows = cur.execute(f"{sql} LIMIT {int(max_records) + 1}", sql_params).fetchall()
@@ -136,5 +157,15 @@ def most_records(query: StatisticsQuery) -> float:
     if query.user_ids is None:
         return float("inf")
     hours = -(-(query.to_ms - query.from_ms) // _HOUR_MS) + 1  # partial hours at both ends
-    buckets = {"none": 1, "hour_of_day": min(24, hours), "hour": hours, "day": hours // 24 + 2}
+    if query.ext.by_queue:
+        return float("inf")  # as many queues as there are
+    buckets = {
+        "none": 1,
+        "hour_of_day": min(24, hours),
+        # With a timezone an hour can be cut in two (at a change of offset).
+        "hour": 2 * hours if query.ext.zone is not None else hours,
+        "day": hours // 24 + 2,
+        "week": hours // (7 * 24) + 2,
+        "month": hours // (28 * 24) + 2,
+    }
     return len(query.user_ids) * buckets[query.aggregation]
