@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any
 
 import orjson
 
 from acdstats import errors
+from acdstats.domain.status_query import parse_status_statistics
 from acdstats.errors import ApiError, shown
 from acdstats.services.context import (
     INGEST_ROLES,
@@ -21,6 +23,7 @@ from acdstats.services.csv_answer import CsvBody
 from acdstats.services.drilldown import Page, offers
 from acdstats.services.key_methods import KEY_METHODS
 from acdstats.services.statistics import operator_statistics
+from acdstats.services.status_csv import status_csv
 from acdstats.services.status_statistics import operator_status_statistics
 
 # The shared types, importable from the registry too.
@@ -49,7 +52,7 @@ def _operator_statistics(ctx: CallContext, params: Mapping[str, str]) -> Any:
 
 
 def _operator_status_statistics(ctx: CallContext, params: Mapping[str, str]) -> Any:
-    return operator_status_statistics(
+    result = operator_status_statistics(
         ctx.db.reader(),
         ctx.account_id,
         params,
@@ -58,6 +61,10 @@ def _operator_status_statistics(ctx: CallContext, params: Mapping[str, str]) -> 
         user_id_as_number=ctx.user_id_as_number,
         status_detail_as_object=ctx.status_detail_as_object,
     )
+    if params.get("format") == "csv":  # valid: the call above checked every parameter
+        now = int(time.time() * 1000) if ctx.now_ms is None else ctx.now_ms
+        return status_csv(parse_status_statistics(params, now), result)
+    return result
 
 
 def _offers(ctx: CallContext, params: Mapping[str, str]) -> Any:
