@@ -90,6 +90,18 @@ class Deployment:
         answer: dict[str, Any] = self.api(method, {}).json()
         return bool(answer.get("error", {}).get("code") != 103)
 
+    def has_timezone(self) -> bool:
+        """Whether the server takes `timezone` (a zone it cannot know is then error 101)."""
+        params = {"from_date": "2000-01-01 00:00:00", "to_date": "2000-01-01 00:00:01",
+                  "user_id": "all", "timezone": "Etc/acdstats-no-such-zone"}  # fmt: skip
+        answer: dict[str, Any] = self.api("GetACDOperatorStatistics", params).json()
+        return bool(answer.get("error", {}).get("code") == 101)
+
+    def window(self, zone: str = "UTC", base: dict[str, str] | None = None) -> dict[str, str]:
+        """The request window the page sends for PERIOD (with its zone when the server can)."""
+        window = dict(WINDOW if base is None else base)
+        return window | {"timezone": zone} if self.has_timezone() else window
+
     def post_events(self, events: list[dict[str, Any]]) -> None:
         lines = "\n".join(json.dumps(e) for e in events).encode()
         answer = httpx.post(

@@ -19,7 +19,6 @@ from tests.dashboard.formats import avg_or_none, count, duration, percent, perce
 from tests.dashboard.kit import (
     BIG_OPERATORS,
     PERIOD,
-    WINDOW,
     Deployment,
     cells,
     go,
@@ -82,7 +81,7 @@ def test_sign_in_with_credentials_file_and_operators_equal_the_api(
 ) -> None:
     open_signed_in(page, deployment, f"/operators?{PERIOD}")
     assert "account 1" in page.inner_text("#who")
-    expected = expected_operator_rows(deployment, WINDOW)
+    expected = expected_operator_rows(deployment, deployment.window())
     assert len(expected) == 12
     shown = cells(page, "operators-table")
     assert [row["id"] for row in shown] == sorted(expected, key=int)  # sorted by id
@@ -94,7 +93,7 @@ def test_sign_in_with_credentials_file_and_operators_equal_the_api(
 
 def test_sorting_by_a_column_orders_every_row(page: Any, deployment: Deployment) -> None:
     open_signed_in(page, deployment, f"/operators?{PERIOD}")
-    expected = expected_operator_rows(deployment, WINDOW)
+    expected = expected_operator_rows(deployment, deployment.window())
     page.click("#operators-table button.sort:has-text('AHT')")  # first click: longest first
     seconds = {
         user: int(r["HT_avg"].split(":")[0]) * 60 + int(r["HT_avg"].split(":")[1])
@@ -117,15 +116,21 @@ def test_sorting_by_a_column_orders_every_row(page: Any, deployment: Deployment)
 
 
 def test_one_operator_days_equal_the_api(page: Any, deployment: Deployment) -> None:
+    window = deployment.window()
+    everyone = deployment.result("GetACDOperatorStatistics", {**window, "user_id": "all"})
+    busiest = max(everyone, key=lambda g: g["statistics"][0]["AC"] + g["statistics"][0]["UAC"])
+    user = str(busiest["user_id"])  # more offers than one page of them
     open_signed_in(page, deployment, f"/operators?{PERIOD}")
-    page.click("#operators-table a:text-is('1003')")
-    wait_text(page, "main h1", "Operator 1003")
+    page.click(f"#operators-table a:text-is('{user}')")
+    wait_text(page, "main h1", f"Operator {user}")
     wait_loaded(page)
-    params = {**WINDOW, "user_id": "1003", "report": CALL_ITEMS, "percentiles": "90"}
+    params = {**window, "user_id": user, "report": CALL_ITEMS, "percentiles": "90"}
     total = deployment.result("GetACDOperatorStatistics", params)[0]["statistics"][0]
     assert page.inner_text("[data-tile=AC] .tile-value") == count(total["AC"])
     assert page.inner_text("[data-tile=AC] .tile-note") == f"{count(total['UAC'])} unanswered"
     assert page.inner_text("[data-tile=SA] .tile-value") == duration(avg_or_none(total["SA"]))
+    if "p90" in total["SA"]:
+        assert page.inner_text("[data-tile=SA] .tile-note") == f"p90 {duration(total['SA']['p90'])}"
     assert page.inner_text("[data-tile=TT] .tile-value") == duration(total["TT"]["sum"])
     assert page.inner_text("[data-tile=HT] .tile-value") == duration(avg_or_none(total["HT"]))
     days = deployment.result("GetACDOperatorStatistics", {**params, "aggregation": "day"})
@@ -134,6 +139,8 @@ def test_one_operator_days_equal_the_api(page: Any, deployment: Deployment) -> N
     for row, bucket in zip(shown, days[0]["statistics"], strict=True):
         assert row["AC"] == count(bucket["AC"]) and row["UAC"] == count(bucket["UAC"])
         assert row["SA_avg"] == duration(avg_or_none(bucket["SA"]))
+        if "p90" in bucket["SA"]:
+            assert row["SA_p90"] == duration(bucket["SA"]["p90"] if bucket["SA"]["count"] else None)
         assert row["TT_sum"] == duration(bucket["TT"]["sum"])
         assert row["HT_avg"] == duration(avg_or_none(bucket["HT"]))
     assert page.locator("#main .chart canvas").count() >= 1  # uPlot drew the trend
@@ -142,6 +149,46 @@ def test_one_operator_days_equal_the_api(page: Any, deployment: Deployment) -> N
         if not deployment.has_method(method):
             text = page.inner_text(f"section:has(h2:text-is('{section}'))")
             assert f"This server has no {method} yet" in text
+    if deployment.has_method("GetACDOperatorStatusStatistics"):
+        status = deployment.result(
+            "GetACDOperatorStatusStatistics", {**window, "user_id": user, "aggregation": "day"}
+        )[0]["statistics"]
+        totals = status_object(
+            deployment.result("GetACDOperatorStatusStatistics", {**window, "user_id": user})[0][
+                "statistics"
+            ][0]
+        )
+        for name in STATUSES:
+            tile = page.inner_text(f"[data-tile={name}] .tile-value")
+            assert tile == duration(totals[name]["sum"] if name in totals else 0)
+        shown = cells(page, "operator-status")
+        assert [r["id"] for r in shown] == [b["date"] for b in status]
+        for row, bucket in zip(shown, status, strict=True):
+            detail = status_object(bucket)
+            for name, text in row.items():
+                if name != "id":
+                    assert text == duration(detail[name]["sum"] if name in detail else 0)
+        assert set(shown[0]) - {"id"} == {n for b in status for n in status_object(b)}
+    if deployment.has_method("GetACDOffers"):
+        offers = {**window, "user_id": user, "count": "25"}
+        first = deployment.api("GetACDOffers", offers).json()
+        assert f"{count(first['total_count'])} in all" in page.inner_text("main")
+        assert_offers(cells(page, "operator-offers"), first["result"])
+        page.click("a:text('Next →')")
+        page.wait_for_function("() => document.body.dataset.shown.includes('offset=25')")
+        second = deployment.api("GetACDOffers", offers | {"offset": "25"}).json()
+        assert_offers(cells(page, "operator-offers"), second["result"])
+        assert f"Rows 26–50 of {count(second['total_count'])}" in page.inner_text("main")
+
+
+def assert_offers(shown: list[dict[str, str]], rows: list[dict[str, Any]]) -> None:
+    assert len(shown) == len(rows) and rows
+    for cell, row in zip(shown, rows, strict=True):
+        for name in ("offered_at", "request_id", "answered_at", "ended_at"):
+            assert cell[name] == ("—" if row[name] is None else str(row[name]))
+        assert cell["acd_queue_id"] == str(row["acd_queue_id"])
+        for name in ("SA", "TT", "ACW", "HT"):
+            assert cell[name] == duration(row[name])
 
 
 def test_failed_sign_in_is_a_message(page: Any, deployment: Deployment, tmp_path: Any) -> None:
@@ -231,7 +278,7 @@ def test_overview_and_queues(page: Any, deployment: Deployment) -> None:
         go(page, f"#/queues?{PERIOD}")
         assert "This server has no GetACDQueueStatistics yet" in page.inner_text("main")
         return
-    total = deployment.result("GetACDQueueStatistics", WINDOW)[0]
+    total = deployment.result("GetACDQueueStatistics", deployment.window())[0]
     tc = total["TC"]
     assert page.inner_text("[data-tile=calls] .tile-value") == count(tc)
     sl = total["SL"][0]
@@ -242,7 +289,9 @@ def test_overview_and_queues(page: Any, deployment: Deployment) -> None:
         percent_of(total["AT"]["count"], tc)
     )
     assert page.inner_text("[data-tile=aht] .tile-value") == duration(avg_or_none(total["HT"]))
-    hours = deployment.result("GetACDQueueStatistics", {**WINDOW, "aggregation": "hour"})
+    hours = deployment.result(
+        "GetACDQueueStatistics", {**deployment.window(), "aggregation": "hour"}
+    )
     grid: dict[tuple[str, int], int] = {}
     for bucket in hours:
         day = datetime.fromisoformat(bucket["date"]).strftime("%a")
@@ -252,7 +301,9 @@ def test_overview_and_queues(page: Any, deployment: Deployment) -> None:
         assert cell.inner_text() == count(n)
     assert sum(grid.values()) == tc
     go(page, f"#/queues?{PERIOD}")
-    by_queue = deployment.result("GetACDQueueStatistics", {**WINDOW, "by_queue": "true"})
+    by_queue = deployment.result(
+        "GetACDQueueStatistics", {**deployment.window(), "by_queue": "true"}
+    )
     shown = cells(page, "queues-table")
     if by_queue and "acd_queue_id" in by_queue[0]:
         assert [r["id"] for r in shown] == [str(q["acd_queue_id"]) for q in by_queue]
@@ -277,7 +328,7 @@ def test_2000_operators_are_paged_and_sorted_without_freezing(
     assert caption.startswith(f"{count(BIG_OPERATORS)} operators")
     assert len(cells(page, "operators-table")) == 50  # one page in the document, not 2,000
     assert "Rows 1–50 of 2,000 · page 1 of 40" in page.inner_text(".pager")
-    expected = expected_operator_rows(deployment_for_big(deployment), WINDOW)
+    expected = expected_operator_rows(deployment_for_big(deployment), deployment.window())
     started = time.monotonic()
     page.click("#operators-table button.sort:has-text('Answered')")  # most answered first
     sort_s = time.monotonic() - started
@@ -296,21 +347,47 @@ def deployment_for_big(d: Deployment) -> Deployment:
                       {**d.credentials, "Supervisor": d.credentials["Big"]})  # fmt: skip
 
 
-def test_csv_download_or_a_message(page: Any, deployment: Deployment) -> None:
+def expect_csv(page: Any, button: str, answer: Any, filename: str) -> None:
+    """The button saves exactly the server's CSV answer, or says the server has no CSV."""
+    from playwright.sync_api import expect
+
+    row = page.locator(".csv-row", has=page.locator(f"button:text('{button}')"))
+    if not answer.headers["content-type"].startswith("text/csv"):
+        page.click(f"button:text('{button}')")
+        expect(row.locator(".csv-status.csv-error")).to_contain_text("has no CSV export yet")
+        return
+    with page.expect_download() as info:
+        page.click(f"button:text('{button}')")
+    saved = info.value
+    assert saved.suggested_filename == filename
+    with open(saved.path(), "rb") as file:
+        assert file.read() == answer.content
+    expect(row.locator(".csv-status")).to_have_text(f"Saved {filename}")
+
+
+def test_csv_downloads_are_the_apis_csv(page: Any, deployment: Deployment) -> None:
     open_signed_in(page, deployment, f"/operators?{PERIOD}")
-    params = {**WINDOW, "user_id": "all", "report": CALL_ITEMS, "percentiles": "90"}
-    answer = deployment.api("GetACDOperatorStatistics", {**params, "format": "csv"})
-    button = page.locator("button:text('Download CSV: calls')")
+    window = deployment.window()
+    calls = {**window, "user_id": "all", "report": CALL_ITEMS, "percentiles": "90"}
+    answer = deployment.api("GetACDOperatorStatistics", calls | {"format": "csv"})
     if answer.headers["content-type"].startswith("text/csv"):
-        with page.expect_download() as info:
-            button.click()
-        download = info.value
-        assert download.suggested_filename == "operators-calls_2026-03-01_2026-03-07.csv"
-        with open(download.path(), "rb") as saved:
-            assert saved.read() == answer.content
-    else:
-        button.click()
-        wait_text(page, ".csv-status", "has no CSV export yet")
+        assert answer.content.startswith(b"user_id,AC,UAC,SA_min")
+    expect_csv(page, "Download CSV: calls", answer, "operators-calls_2026-03-01_2026-03-07.csv")
+    status = {**window, "user_id": "all", "acd_status": ";".join(STATUSES), "format": "csv"}
+    expect_csv(
+        page,
+        "Download CSV: status time",
+        deployment.api("GetACDOperatorStatusStatistics", status),
+        "operators-status_2026-03-01_2026-03-07.csv",
+    )
+    go(page, f"#/operators/1002?{PERIOD}")
+    offers = {**window, "user_id": "1002", "count": "25", "offset": "0", "format": "csv"}
+    expect_csv(
+        page,
+        "Download CSV: this page",
+        deployment.api("GetACDOffers", offers),
+        "operator-1002_2026-03-01_2026-03-07_offers_0.csv",
+    )
 
 
 def test_today_mode_refreshes_every_30_seconds(page: Any, deployment: Deployment) -> None:
@@ -480,3 +557,44 @@ def test_the_page_formats_numbers_as_these_tests_do(page: Any, deployment: Deplo
     assert got["percent"] == [percent_of(v % 9, 8) for v in values if v >= 0]
     assert got["none"] == ["—", "—", None]
     assert percent_of(1, 8) == 13  # SPEC 6.2's example
+
+
+def test_the_time_zone_is_the_browsers_and_in_the_url(browser: Any, deployment: Deployment) -> None:
+    if not deployment.has_timezone():
+        pytest.skip("the server has no timezone extension yet")
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, timezone_id="Asia/Kolkata"
+    )
+    tab = context.new_page()
+    try:
+        one_day = "period=custom&from=2026-03-03&to=2026-03-03"
+        open_signed_in(tab, deployment, f"/operators?{one_day}")
+        assert tab.input_value("#zone") == "Asia/Kolkata"  # the browser's zone by default
+        base = {"from_date": "2026-03-03 00:00:00", "to_date": "2026-03-04 00:00:00"}
+        kolkata = deployment.window("Asia/Kolkata", base)
+        expected = expected_operator_rows(deployment, kolkata)
+        assert {r["id"]: r for r in cells(tab, "operators-table")} == expected
+        assert expected != expected_operator_rows(deployment, deployment.window("UTC", base))
+        assert "2026-03-03 (Asia/Kolkata)" in tab.inner_text("#operators-table caption")
+        # One day is shown by local hour, each bucket with its UTC offset.
+        user = next(iter(expected))
+        go(tab, f"#/operators/{user}?{one_day}")
+        hours = deployment.result(
+            "GetACDOperatorStatistics",
+            {**kolkata, "user_id": user, "aggregation": "hour", "report": CALL_ITEMS},
+        )[0]["statistics"]
+        labels = [f"{b['date']} {b['hour']:02d}:00 ({b['utc_offset']})" for b in hours]
+        assert [r["id"] for r in cells(tab, "operator-days")] == labels
+        assert labels[0].endswith("(+05:30)")
+        # Another zone is chosen like any control, and lands in the URL.
+        tab.select_option("#zone", "America/New_York")
+        tab.wait_for_function("() => document.body.dataset.shown.includes('tz=America%2FNew_York')")
+        new_york = deployment.window("America/New_York", base)
+        rows = deployment.result(
+            "GetACDOperatorStatistics",
+            {**new_york, "user_id": user, "aggregation": "hour", "report": CALL_ITEMS},
+        )[0]["statistics"]
+        shown = [r["id"] for r in cells(tab, "operator-days")]
+        assert shown == [f"{b['date']} {b['hour']:02d}:00 ({b['utc_offset']})" for b in rows]
+    finally:
+        context.close()

@@ -79,13 +79,26 @@ function signOut() {
   $("credentials-file").focus();
 }
 
+// The browser's zone data (ICU) still calls some zones by their old names; the server takes
+// those as links too, but people look for the current ones.
+const CURRENT_NAMES = {
+  "Asia/Calcutta": "Asia/Kolkata", "Asia/Katmandu": "Asia/Kathmandu",
+  "Asia/Saigon": "Asia/Ho_Chi_Minh", "Asia/Rangoon": "Asia/Yangon", "Europe/Kiev": "Europe/Kyiv",
+  "Atlantic/Faeroe": "Atlantic/Faroe", "America/Godthab": "America/Nuuk",
+  "Pacific/Truk": "Pacific/Chuuk", "Pacific/Ponape": "Pacific/Pohnpei",
+  "Pacific/Enderbury": "Pacific/Kanton", "Asia/Ulan_Bator": "Asia/Ulaanbaatar",
+};
+const current = (zone) => CURRENT_NAMES[zone] || zone;
+
 function zones() {
   const list = typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : [];
-  return ["UTC", ...list.filter((z) => z !== "UTC")];
+  const names = new Set(list.map(current));
+  names.delete("UTC");
+  return ["UTC", ...[...names].sort()];
 }
 
 function browserZone() {
-  return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+  return current(Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC");
 }
 
 function currentZone(params) {
