@@ -273,6 +273,23 @@ def test_the_private_key_never_leaves_the_tab_and_sign_out_forgets_it(
 
 def test_overview_and_queues(page: Any, deployment: Deployment) -> None:
     open_signed_in(page, deployment, f"/overview?{PERIOD}")
+    # Occupancy: in service + after service over every status but OFFLINE, all operators.
+    status = deployment.result(
+        "GetACDOperatorStatusStatistics",
+        {**deployment.window(), "user_id": "all", "group": "aggregation"},
+    )
+    sums: dict[str, int] = {}
+    for record in status[0]["statistics"]:
+        for name, item in status_object(record).items():
+            sums[name] = sums.get(name, 0) + item["sum"]
+    busy = sums.get("IN_SERVICE", 0) + sums.get("AFTER_SERVICE", 0)
+    logged_in = sum(v for name, v in sums.items() if name != "OFFLINE")
+    assert 0 < busy < logged_in
+    assert page.inner_text("[data-tile=occupancy] .tile-value") == percent(
+        percent_of(busy, logged_in)
+    )
+    note = f"{duration(busy)} busy of {duration(logged_in)} logged in"
+    assert page.inner_text("[data-tile=occupancy] .tile-note") == note
     if not deployment.has_method("GetACDQueueStatistics"):
         assert "This server has no GetACDQueueStatistics yet" in page.inner_text("main")
         go(page, f"#/queues?{PERIOD}")

@@ -25,7 +25,7 @@ export function queueTiles(record, occupancy) {
       note: "from offer to answer" },
     { key: "wait", label: "Average wait", value: duration(tc ? stat(record, "WT", "avg") : null), note: "every call, in queue" },
     { key: "abandon", label: "Abandon rate", value: percent(percentOf(abandoned, tc)),
-      note: `${count(abandoned)} callers gave up` },
+      note: `${count(abandoned)} ${abandoned === 1 ? "caller" : "callers"} gave up` },
     { key: "aht", label: "Average handling time", value: duration(stat(record, "HT", "count") ? stat(record, "HT", "avg") : null),
       note: "talk + after-call work" },
   ];
@@ -126,16 +126,17 @@ export async function renderOverview(ctx, main) {
   ]);
   if (!ctx.isCurrent()) return;
   const parts = [h("h1", {}, "Overview")];
+  const occupancy = status.status === "fulfilled" ? occupancyTile(status.value)
+    : { key: "occupancy", label: "Occupancy", value: "—", note: "needs GetACDOperatorStatusStatistics" };
+  if (status.status === "rejected") parts.push(problem(status.reason));
   if (totals.status === "rejected") {
     parts.push(problem(totals.reason));
     parts.push(notice("missing", "Calls, service level, waiting and abandonment come from GetACDQueueStatistics; the Operators view works without it."));
+    if (status.status === "fulfilled") parts.push(tiles([occupancy]));
   } else {
     const record = totals.value[0] || null;
     if (!record) parts.push(notice("info", `No calls in this period (${ctx.periodText}).`));
-    const occupancy = status.status === "fulfilled" ? occupancyTile(status.value)
-      : { key: "occupancy", label: "Occupancy", value: "—", note: "needs GetACDOperatorStatusStatistics" };
     parts.push(queueTiles(record, occupancy));
-    if (status.status === "rejected") parts.push(problem(status.reason));
     parts.push(csvButton(ctx, "totals", "GetACDQueueStatistics", base, `queues-total_${fileStem(ctx)}.csv`));
   }
   if (trend.status === "fulfilled") {
