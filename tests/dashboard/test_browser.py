@@ -7,6 +7,7 @@ message saying so (and nothing broken); once the method is there, its numbers ar
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from datetime import UTC, datetime, timedelta
@@ -14,6 +15,8 @@ from typing import Any
 
 import pytest
 
+from acdstats.config import Settings
+from acdstats.web.app import create_app
 from tests.authkit import token
 from tests.dashboard.formats import avg_or_none, count, duration, percent, percent_of
 from tests.dashboard.kit import (
@@ -26,6 +29,7 @@ from tests.dashboard.kit import (
     wait_loaded,
     wait_text,
 )
+from tests.webkit import running_server
 
 pytestmark = pytest.mark.browser
 
@@ -615,3 +619,13 @@ def test_the_time_zone_is_the_browsers_and_in_the_url(browser: Any, deployment: 
         assert shown == [f"{b['date']} {b['hour']:02d}:00 ({b['utc_offset']})" for b in rows]
     finally:
         context.close()
+
+
+def test_plain_http_on_loopback_is_a_secure_context_too(page: Any, deployment: Deployment) -> None:
+    """`acdstats serve` without TLS on 127.0.0.1: the browser still offers WebCrypto."""
+    app = create_app(Settings(), deployment.db)
+    with running_server(app) as port:
+        http = dataclasses.replace(deployment, base_url=f"http://127.0.0.1:{port}")
+        open_signed_in(page, http, f"/operators?{PERIOD}")
+        assert page.evaluate("window.isSecureContext") is True
+        assert len(cells(page, "operators-table")) == 12
