@@ -18,8 +18,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import duckdb
@@ -44,14 +43,21 @@ def window() -> tuple[str, str]:
     return f"{lo} 00:00:00", f"{lo + timedelta(days=30)} 00:00:00"
 
 
-def cases() -> list[tuple[str, dict[str, str]]]:
+def cases(days: int) -> list[tuple[str, dict[str, str]]]:
     lo, hi = window()
     base = {"from_date": lo, "to_date": hi, "user_id": "all", "aggregation": "day"}
+    spring = {**base, "from_date": "2026-03-06 00:00:00", "to_date": "2026-04-05 00:00:00"}
+    last_day = START + timedelta(days=days)
+    rows_across = [
+        ("Q2 in Europe/Berlin, 30 days across 29 March (23-hour day)",
+         {**spring, "timezone": "Europe/Berlin"}),
+    ] if last_day >= date(2026, 4, 5) else []  # fmt: skip
     return [
         ("Q2 (UTC), for reference", base),
         ("Q2 in Europe/Berlin", {**base, "timezone": "Europe/Berlin"}),
         ("Q2 in Asia/Kolkata", {**base, "timezone": "Asia/Kolkata"}),
         ("Q2 with percentiles=50;90;99", {**base, "percentiles": ";".join(map(str, PCTS))}),
+        *rows_across,
     ]
 
 
@@ -67,9 +73,9 @@ def hand_sql(params: dict[str, str], account_id: int) -> tuple[str, dict[str, An
         day = f"((offered_at AT TIME ZONE 'UTC') AT TIME ZONE '{zone}')::DATE"
     else:
         day = "offered_at::DATE"
-    aggregates = [
-        f"count({s}), sum({s}), min({s}), max({s})" for s in SAMPLES
-    ] + ["count(*) - count(sa)"]
+    aggregates = [f"count({s}), sum({s}), min({s}), max({s})" for s in SAMPLES] + [
+        "count(*) - count(sa)"
+    ]
     if "percentiles" in params:
         qs = ", ".join(str(p / 100) for p in PCTS)
         aggregates += [f"quantile_disc({s}, [{qs}])" for s in SAMPLES]
@@ -102,7 +108,7 @@ def sql_rows(result: Any, with_pcts: bool) -> list[tuple[Any, ...]]:
     out = []
     for row in result.fetchall():
         numbers = [0 if v is None else int(v) for v in row[2:19]]
-        extra = [[0 if v is None else int(v) for v in (l or [None] * 3)] for l in row[19:]]
+        extra = [[0 if v is None else int(v) for v in (ps or [None] * 3)] for ps in row[19:]]
         out.append((int(row[0]), row[1].isoformat(), *numbers, *(extra if with_pcts else [])))
     return out
 
@@ -133,7 +139,7 @@ def main() -> None:
     method = methods.find_method("GetACDOperatorStatistics")
     raw = duckdb.connect(str(data.raw_duckdb), read_only=True)
     lines = []
-    for label, params in cases():
+    for label, params in cases(size.days):
         text, sql_params = hand_sql(params, data.account_id)
         with_pcts = "percentiles" in params
         body = methods.respond(method, ctx, params)
