@@ -7,11 +7,12 @@ absent values are empty; numbers are the JSON answer's text.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 MEDIA_TYPE = "text/csv; charset=utf-8"
-_SPECIAL = (",", '"', "\r", "\n")
+_NEEDS_QUOTES = re.compile('[,"\r\n]')
 
 
 class CsvBody(bytes):
@@ -21,12 +22,14 @@ class CsvBody(bytes):
 
 
 def field(value: Any) -> str:
+    if type(value) is int:  # the common case: a number never needs quotes
+        return str(value)
     if value is None:
         return ""
     if value is True or value is False:
         return "true" if value else "false"
     text = str(value)
-    if any(c in text for c in _SPECIAL):
+    if _NEEDS_QUOTES.search(text):
         return '"' + text.replace('"', '""') + '"'
     return text
 
