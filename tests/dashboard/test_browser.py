@@ -335,6 +335,23 @@ def test_overview_and_queues(page: Any, deployment: Deployment) -> None:
         wait_text(page, "main h1", f"Queue {by_queue[0]['acd_queue_id']}")
         wait_loaded(page)
         assert page.inner_text("[data-tile=calls] .tile-value") == count(by_queue[0]["TC"])
+        queue = str(by_queue[0]["acd_queue_id"])
+        if deployment.has_method("GetACDQueueCalls"):
+            calls = deployment.api(
+                "GetACDQueueCalls", {**deployment.window(), "acd_queue_id": queue, "count": "25"}
+            ).json()
+            assert f"{count(calls['total_count'])} in all" in page.inner_text("main")
+            shown = cells(page, "queue-calls")
+            assert len(shown) == len(calls["result"]) > 0
+            for cell, row in zip(shown, calls["result"], strict=True):
+                for name in ("entered_at", "outcome", "request_id", "wait_ended_at", "user_id"):
+                    assert cell[name] == ("—" if row[name] is None else str(row[name]))
+                for name in ("WT", "SA", "AT", "TT", "ACW", "HT"):
+                    assert cell[name] == duration(row[name])
+                assert cell["QL"] == count(row["QL"])
+        else:
+            text = page.inner_text("section:has(h2:text-is('Queue calls'))")
+            assert "This server has no GetACDQueueCalls yet" in text
     else:
         assert "no per-queue split" in page.inner_text("main")
 

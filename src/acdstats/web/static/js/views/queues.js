@@ -1,6 +1,6 @@
 // Overview and Queues: the figures of GetACDQueueStatistics (and occupancy from the status
 // statistics), the same tiles and trend for all queues or for one.
-import { result, statusDetail } from "../api.js";
+import { call, result, statusDetail } from "../api.js";
 import { barsAndLine } from "../chart.js";
 import { clear, h, notice } from "../dom.js";
 import { count, duration, percent, percentOf, WEEKDAYS, weekday } from "../format.js";
@@ -219,9 +219,12 @@ export async function renderQueue(ctx, main, queueId) {
   const base = { ...windowParams(ctx), acd_queue_id: queueId };
   const aggregation = trendAggregation(ctx);
   const trendParams = { ...base, aggregation };
-  const [totals, trend] = await Promise.allSettled([
+  const offset = Math.max(0, Number(ctx.params.get("offset")) || 0);
+  const callsParams = { ...base, count: CALLS_PAGE, offset };
+  const [totals, trend, calls] = await Promise.allSettled([
     result(ctx.session, "GetACDQueueStatistics", base),
     result(ctx.session, "GetACDQueueStatistics", trendParams),
+    call(ctx.session, "GetACDQueueCalls", callsParams),
   ]);
   if (!ctx.isCurrent()) return;
   const parts = [h("p", {}, h("a", { href: href(["queues"]) }, "← All queues")), h("h1", {}, `Queue ${queueId}`)];
@@ -234,5 +237,42 @@ export async function renderQueue(ctx, main, queueId) {
     parts.push(trendSection(ctx, aggregation === "hour" ? "Calls by hour" : "Calls by day", trend.value,
       aggregation, trendParams, `queue-${queueId}-by-${aggregation}_${fileStem(ctx)}.csv`));
   }
+  parts.push(callsSection(ctx, queueId, calls, callsParams, offset));
   clear(main).append(...parts);
+}
+
+const CALLS_PAGE = 25;
+
+// The queue calls behind the numbers (GetACDQueueCalls), paged by the server.
+function callsSection(ctx, queueId, settled, params, offset) {
+  if (settled.status === "rejected") return section("Queue calls", problem(settled.reason));
+  const doc = settled.value;
+  const total = doc.total_count ?? doc.result.length;
+  const first = doc.result.length ? offset + 1 : 0;
+  const last = offset + doc.result.length;
+  const pageHref = (o) => href(["queues", queueId], { offset: o || null });
+  const text = (key, label) => ({ key, label, kind: "text", value: (r) => r[key] });
+  const time = (key, label) => ({ key, label, kind: "duration", value: (r) => r[key] });
+  return section(
+    "Queue calls",
+    h("p", {}, `The calls counted above, in the order they entered the queue. ${count(total)} in all.`),
+    csvButton(ctx, "this page", "GetACDQueueCalls", params, `queue-${queueId}_${fileStem(ctx)}_calls_${offset}.csv`),
+    table({
+      id: "queue-calls", caption: `Calls of queue ${queueId}, rows ${count(first)}–${count(last)} of ${count(total)}`,
+      columns: [
+        text("entered_at", "Entered"), text("outcome", "Outcome"), text("request_id", "Request"),
+        { key: "user_id", label: "Operator", kind: "text", value: (r) => r.user_id,
+          href: (r) => (r.user_id === null || r.user_id === undefined ? null : href(["operators", String(r.user_id)])) },
+        text("wait_ended_at", "Wait ended"), time("WT", "WT"), time("SA", "SA"), time("AT", "AT"),
+        time("TT", "TT"), time("ACW", "ACW"), time("HT", "HT"),
+        { key: "QL", label: "QL", kind: "count", value: (r) => r.QL },
+      ],
+      rows: doc.result.map((r, i) => ({ ...r, n: offset + i })), rowId: (r) => r.n,
+      empty: "No calls entered this queue in this period.",
+    }),
+    h("nav", { class: "pager", "aria-label": "Call pages" },
+      offset > 0 ? h("a", { href: pageHref(Math.max(0, offset - CALLS_PAGE)), class: "button" }, "← Previous") : null,
+      h("span", { class: "pager-text" }, `Rows ${count(first)}–${count(last)} of ${count(total)}`),
+      last < total ? h("a", { href: pageHref(offset + CALLS_PAGE), class: "button" }, "Next →") : null),
+  );
 }
