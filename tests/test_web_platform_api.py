@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 from typing import Any
@@ -9,10 +10,13 @@ from typing import Any
 import pytest
 
 from acdstats.config import Settings
+from acdstats.importers.jsonl_csv import read_jsonl
+from acdstats.services.ingest import ingest
 from acdstats.services.methods import METHODS, CallContext, Method, call, respond
 from acdstats.storage.db import Database
 from acdstats.web.app import create_app
 from tests.authkit import new_key, token
+from tests.conftest import MORE_EXAMPLES
 from tests.webkit import TestClient, seed
 
 QUERY = {
@@ -292,3 +296,27 @@ def test_openapi_lists_the_extensions_and_the_tz_database(client: TestClient) ->
     }.items():
         listed = [p["name"] for p in doc["paths"][f"/platform_api/{method}"]["get"]["parameters"]]
         assert set(names) <= set(listed), method
+
+
+@pytest.mark.parametrize(
+    "folder", sorted(p.name for p in MORE_EXAMPLES.iterdir() if p.name.startswith("x0"))
+)
+def test_extension_examples_over_http(db: Database, client: TestClient, folder: str) -> None:
+    """x01-x09 through the server: the same bytes as the worked example (CSV as text/csv)."""
+    example = MORE_EXAMPLES / folder
+    request = json.loads((example / "request.json").read_text())
+    if request["method"] not in METHODS:
+        pytest.skip(f"{request['method']} is not served yet")
+    credentials = new_key(db, ["Supervisor"])
+    with (example / "events.jsonl").open("rb") as stream:
+        assert ingest(db, credentials["account_id"], read_jsonl(stream)).rejected == []
+    answer = client.post(
+        f"/platform_api/{request['method']}", data=request["params"], headers=auth(credentials)
+    )
+    if (example / "expected.csv").exists():
+        assert answer.headers["content-type"] == "text/csv; charset=utf-8"
+        assert answer.content == (example / "expected.csv").read_bytes()
+    else:
+        assert json.dumps(body_of(answer)) == json.dumps(
+            json.loads((example / "expected.json").read_text())
+        )
