@@ -8,10 +8,13 @@ message saying so (and nothing broken); once the method is there, its numbers ar
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 import pytest
 
@@ -646,3 +649,61 @@ def test_plain_http_on_loopback_is_a_secure_context_too(page: Any, deployment: D
         open_signed_in(page, http, f"/operators?{PERIOD}")
         assert page.evaluate("window.isSecureContext") is True
         assert len(cells(page, "operators-table")) == 12
+
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "more-examples"
+
+
+def example_answer(name: str) -> Any:
+    return json.loads((EXAMPLES / name / "expected.json").read_text())["result"]
+
+
+def test_queue_views_draw_spec_6s_worked_answers(page: Any, deployment: Deployment) -> None:
+    """Overview and Queues on the exact answers of SPEC 6's worked examples (q01, q04), served
+    in place of the server's: the tiles and rows follow from them by the rules of the page."""
+    overall, by_queue = (
+        example_answer("q01-answered-abandoned-rejected"),
+        example_answer("q04-ties-and-moves"),
+    )
+
+    def answer(route: Any) -> None:
+        params = parse_qs(route.request.post_data or "")
+        if params.get("by_queue") == ["true"]:
+            result = by_queue
+        elif params.get("aggregation", ["none"]) == ["none"]:
+            result = overall
+        else:
+            result = []
+        route.fulfill(status=200, content_type="application/json",
+                      body=json.dumps({"result": result}))  # fmt: skip
+
+    page.route("**/platform_api/GetACDQueueStatistics", answer)
+    open_signed_in(page, deployment, f"/overview?{PERIOD}")
+    tile = {k: page.inner_text(f"[data-tile={k}] .tile-value")
+            for k in ("calls", "service-level", "asa", "wait", "abandon", "aht")}  # fmt: skip
+    # q01: 3 calls; SL at 10 s 0 of 3; SA 8 s; WT avg 12 s; 1 abandoned (AT count) of 3; HT 150 s.
+    assert tile == {"calls": "3", "service-level": "0%", "asa": "0:08", "wait": "0:12",
+                    "abandon": "33%", "aht": "2:30"}  # fmt: skip
+    assert page.inner_text("[data-tile=service-level] .tile-label") == "Service level (10 s)"
+    assert page.inner_text("[data-tile=abandon] .tile-note") == "1 caller gave up"
+    go(page, f"#/queues?{PERIOD}")
+    rows = cells(page, "queues-table")
+    assert [r["id"] for r in rows] == ["5", "6"]
+    assert {k: rows[0][k] for k in ("TC", "AC", "UAC", "RC", "SL", "SA", "WT", "WT_max")} == {
+        "TC": "8", "AC": "0", "UAC": "7", "RC": "1", "SL": "0%", "SA": "—", "WT": "0:28",
+        "WT_max": "0:40",
+    }  # fmt: skip
+    assert {k: rows[1][k] for k in ("TC", "AC", "SL", "SA", "WT", "abandon", "HT", "QL")} == {
+        "TC": "1",
+        "AC": "1",
+        "SL": "100%",
+        "SA": "0:12",
+        "WT": "0:04",
+        "abandon": "—",
+        "HT": "—",
+        "QL": "—",
+    }  # fmt: skip  (q04 asks for no AT, HT or QL)
+    page.click("#queues-table button.sort:has-text('Calls')")  # most calls first
+    assert [r["id"] for r in cells(page, "queues-table")] == ["5", "6"]
+    page.click("#queues-table button.sort:has-text('Calls')")
+    assert [r["id"] for r in cells(page, "queues-table")] == ["6", "5"]

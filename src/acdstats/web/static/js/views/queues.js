@@ -173,7 +173,7 @@ export function queueRow(record) {
     SL: sl && record.TC ? sl.percent : null,
     SA: stat(record, "SA", "count") ? stat(record, "SA", "avg") : null,
     WT: record.TC ? stat(record, "WT", "avg") : null, WT_max: record.TC ? stat(record, "WT", "max") : null,
-    abandon: percentOf(stat(record, "AT", "count") ?? 0, record.TC),
+    abandon: "AT" in record ? percentOf(stat(record, "AT", "count"), record.TC) : null,
     HT: stat(record, "HT", "count") ? stat(record, "HT", "avg") : null,
     QL: record.TC ? stat(record, "QL", "max") : null,
   };
