@@ -5,10 +5,12 @@ from __future__ import annotations
 import random
 from typing import Any
 
+import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from acdstats.errors import ApiError
 from acdstats.services.methods import CallContext, call, find_method
 from acdstats.services.status_statistics import operator_status_statistics
 from acdstats.storage.db import Database
@@ -103,12 +105,13 @@ def test_answers_equal_the_reference(
                 status_oracle.request_time(params["to_date"], _zone(params))
             ):
                 continue  # a fold can make the local window empty: error 123, tested below
-            want = status_oracle.answer(events, params, now)["result"]
-            for rollups in (True, False):
+            want = orjson.dumps(status_oracle.answer(events, params, now))
+            for rollups, in_database in ((True, False), (False, False), (True, True)):
                 got = operator_status_statistics(
-                    db.reader(), 1, params, now=now, use_rollups=rollups
+                    db.reader(), 1, params, now=now, use_rollups=rollups, in_database=in_database
                 )
-                assert got == want, (params, now, rollups)
+                # Byte for byte, key order included: both renderings and the reference.
+                assert orjson.dumps({"result": got}) == want, (params, now, rollups, in_database)
     finally:
         db.close()
 
@@ -310,3 +313,19 @@ def test_query_command_fixes_the_clock_and_takes_the_server_options(tmp_path: An
         assert out.exit_code == 2 and "--now" in out.output, out.output
     out = runner.invoke(main, [*base, "from_date=2026-03-02 00:00:00", "user_id=x"])
     assert out.exit_code == 1 and json.loads(out.output)["error"]["code"] == 117
+
+
+@pytest.mark.parametrize("in_database", [False, True])
+def test_the_answer_size_limit(db: Database, in_database: bool) -> None:
+    load(db, [ev("status", "10:00:00", u=7, s="READY"), ev("status", "10:00:00", u=8, s="DND")])
+    params = {**DAY_WINDOW, "user_id": "7;8", "aggregation": "hour"}
+    cur = db.reader()
+    ok = operator_status_statistics(
+        cur, 1, params, now=NOW_MS, max_records=28, in_database=in_database
+    )
+    assert len(orjson.loads(orjson.dumps(ok))) == 2  # 2 operators x 14 hours = 28 records
+    with pytest.raises(ApiError) as info:
+        operator_status_statistics(
+            cur, 1, params, now=NOW_MS, max_records=27, in_database=in_database
+        )
+    assert info.value.code == 569

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import duckdb
+import orjson
 
 from acdstats import errors
 from acdstats.domain.buckets import Bucket, buckets
@@ -14,7 +15,11 @@ from acdstats.domain.metrics import floored_average
 from acdstats.domain.status_query import StatusQuery, parse_status_statistics
 from acdstats.domain.statuses import STATUS_ORDER
 from acdstats.errors import ApiError
-from acdstats.storage.status_statistics import parts, status_rows
+from acdstats.storage.status_statistics import parts, status_answer_json, status_rows
+
+# Answers that cannot have more records than this are shaped in Python (faster for a few
+# records: the rendering statement costs milliseconds to plan); bigger ones in the database.
+SMALL_ANSWER = 2_000
 
 
 def now_ms() -> int:
@@ -30,13 +35,35 @@ def operator_status_statistics(
     user_id_as_number: bool = False,
     status_detail_as_object: bool = False,
     use_rollups: bool = True,
-) -> list[dict[str, Any]]:
-    """The `result` of GetACDOperatorStatusStatistics for one account."""
+    in_database: bool | None = None,
+) -> Any:
+    """The `result` of GetACDOperatorStatusStatistics for one account: Python values for a
+    small answer, else the JSON text rendered by the database (an orjson.Fragment).
+    in_database forces one of the two (tests hold them to the same bytes)."""
     query = parse_status_statistics(params, now_ms() if now is None else now)
     found = buckets(query.from_ms, query.end_ms, query.aggregation, query.zone)
     heads, keys = _record_keys(query, found)
-    rows = status_rows(cur, account_id, query, parts(query, found, keys, use_rollups))
-    return _shape(query, rows, heads, max_records, user_id_as_number, status_detail_as_object)
+    pieces = parts(query, found, keys, use_rollups)
+    most = float("inf") if query.user_ids is None else len(query.user_ids) * len(heads)
+    if not in_database if in_database is not None else most <= min(SMALL_ANSWER, max_records):
+        rows = status_rows(cur, account_id, query, pieces)
+        return _shape(query, rows, heads, max_records, user_id_as_number, status_detail_as_object)
+    head_texts = [orjson.dumps(h).decode()[1:-1] for h in heads]
+    text, records = status_answer_json(
+        cur, account_id, query, pieces, head_texts, max_records, user_id_as_number,
+        status_detail_as_object,
+    )  # fmt: skip
+    if records > max_records:
+        raise _too_large(max_records)
+    return orjson.Fragment(text)
+
+
+def _too_large(max_records: int) -> ApiError:
+    return ApiError(
+        errors.ANSWER_TOO_LARGE,
+        f"The answer has more than {max_records} statistics records (the server's "
+        "max_records limit): narrow the window, the operators or the aggregation",
+    )
 
 
 def _record_keys(query: StatusQuery, found: list[Bucket]) -> tuple[list[dict[str, Any]], list[int]]:
@@ -90,11 +117,7 @@ def _shape(
             current = (user, key)
             records += 1
             if records > max_records:
-                raise ApiError(
-                    errors.ANSWER_TOO_LARGE,
-                    f"The answer has more than {max_records} statistics records (the server's "
-                    "max_records limit): narrow the window, the operators or the aggregation",
-                )
+                raise _too_large(max_records)
             uid: Any = int(user) if user_id_as_number else str(user)
             detail = {}
             record_detail: Any = detail if as_object else [detail]
