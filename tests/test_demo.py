@@ -53,13 +53,19 @@ def test_demo_examples_work_as_printed(tmp_path: Path) -> None:
         )
         assert from_client.returncode == 0, from_client.stderr
         if shutil.which("curl"):
-            curl_block = printed[printed.index("curl --cacert") : printed.index("# Python")]
+            curl_block = printed[printed.index("curl --cacert") : printed.index("# curl: where")]
             by_day = subprocess.run(
                 ["bash", "-c", curl_block], capture_output=True, text=True, timeout=60
             )
             answer = json.loads(by_day.stdout)
             assert [g["user_id"] for g in answer["result"]] == ["1001", "1002", "1003"]
             assert all("date" in s for g in answer["result"] for s in g["statistics"])
+            status_block = printed[printed.index("# curl: where") : printed.index("# Python")]
+            by_hour = subprocess.run(
+                ["bash", "-c", status_block], capture_output=True, text=True, timeout=60
+            )
+            (operator,) = json.loads(by_hour.stdout)["result"]
+            assert operator["user_id"] == "1001" and operator["statistics"][0]["acd_status"]
     finally:
         err = stop(process)
     assert "made in" in err
@@ -80,7 +86,10 @@ def test_demo_examples_work_as_printed(tmp_path: Path) -> None:
     )  # fmt: skip
     expected = json.loads(query.stdout)
     assert len(expected["result"]) == 50
-    assert json.loads(from_client.stdout) == expected
+    statistics, end = json.JSONDecoder().raw_decode(from_client.stdout)
+    assert statistics == expected
+    status = json.loads(from_client.stdout[end:])
+    assert status["result"][0]["user_id"] == "1001"
 
     again, _ = start_demo(folder, port)
     assert "reused" in stop(again)

@@ -93,7 +93,14 @@ answer = api.get_acd_operator_statistics(
     datetime({first.year}, {first.month}, {first.day}), "all",
     to_date=datetime({end.year}, {end.month}, {end.day}), report="AC;UAC;SA;TT;HT",
 )
-print(json.dumps(answer, default=str, indent=1))"""
+print(json.dumps(answer, default=str, indent=1))
+# Where operator 1001's time went on the first day, per hour and ACD status
+status = api.get_acd_operator_status_statistics(
+    datetime({first.year}, {first.month}, {first.day}), [1001],
+    to_date=datetime({first.year}, {first.month}, {first.day}, 23, 59, 59), aggregation="hour",
+)
+print(json.dumps(status, default=str, indent=1))"""
+    status_url = f"https://{endpoint}/platform_api/GetACDOperatorStatusStatistics"
     return f"""\
 acdstats demo: {demo.days} days ({first} .. {end - timedelta(days=1)}) of {demo.config.operators} \
 operators (user_id {1001}..{1000 + demo.config.operators}) in {demo.config.queues} queues \
@@ -115,6 +122,13 @@ curl --cacert {q(str(demo.tls.ca_cert))} -G {url} \\
   --data-urlencode {q(f"from_date={first} 00:00:00")} \\
   --data-urlencode {q(f"to_date={end} 00:00:00")} \\
   --data-urlencode {q(f"user_id={users}")} --data-urlencode aggregation=day
+
+# curl: where operator 1001's time went on the first day, by hour (ready, talking, ...)
+curl --cacert {q(str(demo.tls.ca_cert))} -G {status_url} \\
+  -H "Authorization: Bearer $({q(acdstats)} token --credentials {q(str(demo.credentials))})" \\
+  --data-urlencode {q(f"from_date={first} 00:00:00")} \\
+  --data-urlencode {q(f"to_date={first + timedelta(days=1)} 00:00:00")} \\
+  --data-urlencode user_id=1001 --data-urlencode aggregation=hour
 
 # Python, the official Voximplant client: every operator, the whole period
 REQUESTS_CA_BUNDLE={q(str(demo.tls.ca_cert))} {q(sys.executable)} - <<'PY'

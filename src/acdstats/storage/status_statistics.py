@@ -25,7 +25,7 @@ from acdstats.domain.metrics import floored_average_sql, seconds_sql
 from acdstats.domain.status_query import StatusQuery
 from acdstats.domain.statuses import STATUS_ORDER
 from acdstats.storage.bulk import int64, registered
-from acdstats.storage.status_spans import ROLLUPS
+from acdstats.storage.status_spans import ROLLUPS, floor_sql
 
 _WIDTH = {"hour": ("hour", ROLLUPS["hour"][1]), "hour_of_day": ("hour", ROLLUPS["hour"][1]),
           "day": ("day", ROLLUPS["day"][1])}  # fmt: skip
@@ -71,7 +71,7 @@ def parts(
 
 def aggregate_sql(query: StatusQuery, pieces: list[Part]) -> str:
     """SQL of rows (user_id, key, status, n, total, low, high, *percentiles), unordered;
-    it reads the registered table status_buckets."""
+    with local buckets it reads the registered table status_buckets."""
     filters = []
     if query.user_ids is not None:
         filters.append(f"user_id IN ({', '.join(str(int(u)) for u in query.user_ids)})")
@@ -80,25 +80,54 @@ def aggregate_sql(query: StatusQuery, pieces: list[Part]) -> str:
     where = " AND ".join(["account_id = $account", *filters])
     end = int(query.end_ms)
     cut = [p for p in pieces if not p.rollup]
-    selects = [
-        # The open spans, ended at E, in every bucket.
-        f"""SELECT sp.user_id, b.key, sp.status,
-            {seconds_sql("least(sp.end_ms, b.end_ms)", "greatest(sp.start_ms, b.start_ms)")} AS x
-        FROM (SELECT user_id, status, start_ms, {end} AS end_ms FROM status_open
-              WHERE {where} AND start_ms < {end}) sp
-        JOIN status_buckets b ON sp.start_ms < b.end_ms AND sp.end_ms > b.start_ms"""
-    ]
-    # The closed spans in the buckets that are not read from a rollup: per run of adjacent
-    # buckets, with the run's bounds as constants (zone maps skip the rest of the table).
-    for lo, hi in _runs(cut):
-        selects.append(
-            f"""SELECT sp.user_id, b.key, sp.status,
-            {seconds_sql("least(sp.end_ms, b.end_ms)", "greatest(sp.start_ms, b.start_ms)")} AS x
-            FROM (SELECT user_id, status, start_ms, end_ms FROM status_spans
-                  WHERE {where} AND start_ms < {hi} AND end_ms > {lo}) sp
-            JOIN status_buckets b ON NOT b.rollup
-                AND sp.start_ms < b.end_ms AND sp.end_ms > b.start_ms"""
+    level = _WIDTH.get(query.aggregation) if query.zone is None else None
+    window = (pieces[0].start_ms, pieces[-1].end_ms)
+    open_spans = (
+        f"SELECT user_id, status, start_ms, {end} AS end_ms FROM status_open "
+        f"WHERE {where} AND start_ms < {end}"
+    )
+
+    def closed_spans(lo: int, hi: int) -> str:
+        return (
+            "SELECT user_id, status, start_ms, end_ms FROM status_spans "
+            f"WHERE {where} AND start_ms < {hi} AND end_ms > {lo}"
         )
+
+    if level is not None or query.aggregation == "none" and query.zone is None:
+        # UTC buckets of one width (or the one bucket of none): each span is cut by
+        # arithmetic, no join; the key of an aligned bucket start b is keymap[b's index].
+        width = level[1] if level is not None else 0
+        keymap = "[" + ", ".join(str(int(p.key)) for p in pieces) + "]"
+        base = pieces[0].start_ms - pieces[0].start_ms % width if width else 0
+
+        def cut_sql(source: str, lo: int, hi: int) -> str:
+            if not width:
+                piece = seconds_sql(f"least(end_ms, {hi})", f"greatest(start_ms, {lo})")
+                return f"SELECT user_id, 0 AS key, status, {piece} AS x FROM ({source})"
+            start = floor_sql(f"greatest(start_ms, {lo})", width)
+            piece = seconds_sql(f"least(end_ms, b + {width}, {hi})", f"greatest(start_ms, b, {lo})")
+            return f"""SELECT user_id, {keymap}[(b - {base}) // {width} + 1] AS key, status,
+                {piece} AS x
+            FROM (SELECT *, unnest(range({start}, least(end_ms, {hi}), {width})) AS b
+                  FROM ({source}))"""
+
+        selects = [cut_sql(open_spans, *window)]
+        selects += [cut_sql(closed_spans(lo, hi), lo, hi) for lo, hi in _runs(cut)]
+        rollup_key = f"{keymap}[(r.bucket - {base}) // {width} + 1]" if width else "0"
+        rollup_join = ""
+    else:
+        # Local buckets: one range join with the registered table status_buckets.
+        def join_sql(source: str, which: str) -> str:
+            piece = seconds_sql("least(sp.end_ms, b.end_ms)", "greatest(sp.start_ms, b.start_ms)")
+            return f"""SELECT sp.user_id, b.key, sp.status, {piece} AS x FROM ({source}) sp
+            JOIN status_buckets b ON {which} sp.start_ms < b.end_ms AND sp.end_ms > b.start_ms"""
+
+        # The open spans, ended at E, in every bucket; the closed ones in the buckets not read
+        # from a rollup, per run of adjacent buckets with its bounds as constants (zone maps).
+        selects = [join_sql(open_spans, "")]
+        selects += [join_sql(closed_spans(lo, hi), "NOT b.rollup AND") for lo, hi in _runs(cut)]
+        rollup_key = "b.key"
+        rollup_join = "JOIN status_buckets b ON b.rollup AND r.bucket = b.start_ms"
     pcts = "".join(
         f", list(x ORDER BY x)[({int(p)} * count(*) + 99) // 100]" for p in query.percentiles
     )
@@ -116,9 +145,9 @@ def aggregate_sql(query: StatusQuery, pieces: list[Part]) -> str:
         FROM (
             {aggregate}
             UNION ALL
-            SELECT r.user_id, b.key, r.status, r.n, r.total, r.low, r.high
+            SELECT r.user_id, {rollup_key}, r.status, r.n, r.total, r.low, r.high
             FROM (SELECT * FROM {table} WHERE {where} AND bucket >= {lo} AND bucket < {hi}) r
-            JOIN status_buckets b ON b.rollup AND r.bucket = b.start_ms
+            {rollup_join}
         ) GROUP BY ALL"""
     return aggregate
 
