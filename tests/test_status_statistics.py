@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from acdstats.errors import ApiError
-from acdstats.services.methods import CallContext, call, find_method
+from acdstats.services.methods import CallContext, call, find_method, respond
 from acdstats.services.status_statistics import operator_status_statistics
 from acdstats.storage.db import Database
 from tests import status_oracle
@@ -329,3 +329,18 @@ def test_the_answer_size_limit(db: Database, in_database: bool) -> None:
             cur, 1, params, now=NOW_MS, max_records=27, in_database=in_database
         )
     assert info.value.code == 569
+
+
+def test_csv_of_a_big_answer(db: Database) -> None:
+    """All operators (an answer rendered in the database for JSON) as CSV."""
+    load(db, [ev("status", "10:00:00", u=7, s="READY"), ev("status", "11:00:00", u=8, s="DND")])
+    ctx = CallContext(db, 1, now_ms=NOW_MS)
+    body = respond(find_method(METHOD), ctx, {**DAY_WINDOW, "user_id": "all", "format": "csv",
+                                              "acd_status": "READY;DND"})  # fmt: skip
+    assert body.decode().split("\r\n") == [
+        "user_id,READY_min,READY_avg,READY_max,READY_count,READY_sum,"
+        "DND_min,DND_avg,DND_max,DND_count,DND_sum",
+        "7,50400,50400,50400,1,50400,,,,,",
+        "8,,,,,,46800,46800,46800,1,46800",
+        "",
+    ]

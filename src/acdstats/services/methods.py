@@ -52,17 +52,19 @@ def _operator_statistics(ctx: CallContext, params: Mapping[str, str]) -> Any:
 
 
 def _operator_status_statistics(ctx: CallContext, params: Mapping[str, str]) -> Any:
+    now = int(time.time() * 1000) if ctx.now_ms is None else ctx.now_ms  # once per request
+    as_csv = params.get("format") == "csv"
     result = operator_status_statistics(
         ctx.db.reader(),
         ctx.account_id,
         params,
-        now=ctx.now_ms,
+        now=now,
         max_records=ctx.max_records,
         user_id_as_number=ctx.user_id_as_number,
         status_detail_as_object=ctx.status_detail_as_object,
+        in_database=False if as_csv else None,  # CSV is written from Python values
     )
-    if params.get("format") == "csv":  # valid: the call above checked every parameter
-        now = int(time.time() * 1000) if ctx.now_ms is None else ctx.now_ms
+    if as_csv:  # valid: the call above checked every parameter
         return status_csv(parse_status_statistics(params, now), result)
     return result
 
