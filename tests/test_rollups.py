@@ -205,3 +205,11 @@ def test_month_rollup_equals_raw_offers(months: Database, start: int, days: int,
     assert operator_statistics_json(cur, 1, params) == operator_statistics_json(
         cur, 1, params, use_rollups=False
     )
+
+
+@pytest.mark.parametrize("aggregation", ["day", "week", "month", "none", "hour"])
+def test_plan_of_a_whole_calendar_is_a_few_parts(aggregation: str) -> None:
+    # Without a timezone no bucket list is made: 0001-01-01 .. 9999-12-31 plans at once.
+    lo, hi = -62_135_596_800_000, 253_402_214_400_000
+    parts = plan(lo, hi, aggregation)
+    assert 1 <= len(parts) <= 5 and parts[0][1] == lo and parts[-1][2] == hi

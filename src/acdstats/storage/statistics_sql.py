@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from acdstats.domain.buckets import buckets, offset_s, transitions
+from acdstats.domain.buckets import offset_s, transitions
 from acdstats.domain.query import StatisticsQuery
 from acdstats.storage.bucket_sql import Bucketing, bucketing, join_sql
 from acdstats.storage.rollups import FROM_OFFERS, MERGED, SAMPLES
@@ -72,23 +72,31 @@ def plan(
     from_ms: int, to_ms: int, aggregation: str, lookup: Bucketing | None = None
 ) -> list[tuple[str, int, int]]:
     """The parts of a window without a timezone (or with the given buckets), in time order."""
+    if aggregation in ("hour", "hour_of_day"):
+        coarsest = "hours"
+    elif lookup is None and aggregation in ("day", "week"):
+        coarsest = "days"  # UTC days and weeks are made of whole UTC days
+    else:
+        coarsest = "months"
+    # Without a timezone, every UTC hour, day and month lies within one bucket of its
+    # aggregation or a coarser one: the window is one piece, cut by `coarsest` alone.
     pieces = (
         [(b.start_ms, b.end_ms) for b in lookup.pieces]
         if lookup is not None
-        else _utc_pieces(from_ms, to_ms, aggregation)
+        else [(from_ms, to_ms)]
     )
-    return plan_pieces(pieces, aggregation in ("hour", "hour_of_day"))
+    return plan_pieces(pieces, coarsest)
 
 
 def plan_pieces(
-    pieces: list[tuple[int, int]], hours_only: bool = False
+    pieces: list[tuple[int, int]], coarsest: str = "months"
 ) -> list[tuple[str, int, int]]:
     """[(source, lo_ms, hi_ms)]: non-overlapping parts that cover the pieces, each part
-    within one piece, neighbouring parts of one source merged. With hours_only, no part
-    reads the daily or monthly rollup (hour buckets)."""
+    within one piece, neighbouring parts of one source merged; no part reads a rollup
+    coarser than `coarsest` (hours, days or months)."""
     parts: list[tuple[str, int, int]] = []
     for lo, hi in pieces:
-        for source, a, b in _cover(lo, hi, hours_only):
+        for source, a, b in _cover(lo, hi, coarsest):
             if parts and parts[-1][0] == source and parts[-1][2] == a:
                 parts[-1] = (source, parts[-1][1], b)
             else:
@@ -96,18 +104,18 @@ def plan_pieces(
     return parts
 
 
-def _cover(lo: int, hi: int, hours_only: bool) -> list[tuple[str, int, int]]:
+def _cover(lo: int, hi: int, coarsest: str) -> list[tuple[str, int, int]]:
     first_hour, last_hour = -(-lo // HOUR_MS) * HOUR_MS, hi // HOUR_MS * HOUR_MS
     if first_hour >= last_hour:
         return [("offers", lo, hi)]
     parts = [("offers", lo, first_hour)]
     first_day, last_day = -(-first_hour // DAY_MS) * DAY_MS, last_hour // DAY_MS * DAY_MS
-    if first_day >= last_day or hours_only:
+    if first_day >= last_day or coarsest == "hours":
         parts.append(("hours", first_hour, last_hour))
     else:
         parts.append(("hours", first_hour, first_day))
         first_month, last_month = _month_ceil(first_day), _month_floor(last_day)
-        if first_month < last_month:
+        if first_month < last_month and coarsest == "months":
             parts += [
                 ("days", first_day, first_month),
                 ("months", first_month, last_month),
@@ -132,12 +140,6 @@ def _month_ceil(ms: int) -> int:
     day = datetime.fromtimestamp(floor / 1000, UTC)
     year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
     return int(datetime(year, month, 1, tzinfo=UTC).timestamp()) * 1000
-
-
-def _utc_pieces(from_ms: int, to_ms: int, aggregation: str) -> list[tuple[int, int]]:
-    if aggregation in ("none", "hour", "hour_of_day"):
-        return [(from_ms, to_ms)]  # UTC hours are the hourly rollup's own edges
-    return [(b.start_ms, b.end_ms) for b in buckets(from_ms, to_ms, aggregation, None)]
 
 
 def percentile_samples(query: StatisticsQuery) -> tuple[str, ...]:
