@@ -171,7 +171,14 @@ def test_checks_run_in_spec_order(db: Database, auth: Authenticator, owner: dict
     assert code_of(auth, tampered(old, iss="7")) == errors.AUTH_FAILED
     assert code_of(auth, token(owner, iat=NOW - 5000, ttl=4000)) == errors.TOKEN_TTL_TOO_LONG
     assert code_of(auth, token(owner, iat=NOW + 100, ttl=5000)) == errors.TOKEN_TTL_TOO_LONG
-    assert code_of(auth, token(owner, now=NOW, ttl=30, nbf=NOW + 100, exp=NOW - 100)) == 455
+    assert code_of(auth, token(owner, iat=NOW - 200, ttl=100, nbf=NOW + 100)) == 455
+
+
+@pytest.mark.parametrize("ttl", [0, -1, -3000])
+def test_exp_not_after_iat_is_100(auth: Authenticator, owner: dict[str, Any], ttl: int) -> None:
+    # Within the clock skew either way: only the order of the two claims refuses it.
+    assert code_of(auth, token(owner, iat=NOW, ttl=ttl)) == errors.AUTH_FAILED
+    assert code_of(auth, token(owner, iat=NOW + 5, ttl=ttl)) == errors.AUTH_FAILED
 
 
 def test_deleted_and_disabled_keys_are_100(db: Database, auth: Authenticator) -> None:
@@ -235,3 +242,12 @@ def test_cache_is_bounded(db: Database, owner: dict[str, Any], clock: Clock) -> 
     for n in range(10):
         auth.verify(token(owner, now=NOW, jti=str(n)))
     assert len(auth._cache) == 3
+
+
+def test_cache_keeps_digests_not_tokens(db: Database, owner: dict[str, Any], clock: Clock) -> None:
+    auth = Authenticator(db, clock=clock)
+    text = token(owner, now=NOW, padding="x" * 10_000)
+    auth.verify(text)
+    assert auth.verify(text).key_id == owner["key_id"]
+    (kept,) = auth._cache
+    assert isinstance(kept, bytes) and len(kept) == 32

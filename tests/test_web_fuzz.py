@@ -72,11 +72,13 @@ def values(victim_key: str) -> st.SearchStrategy[str]:
             ["all", "ALL", "true", "False", "1", "0", "yes", "day", "hour", "hour_of_day",
              "none", "user", "aggregation", "Owner", "Supervisor;Admin", victim_key, "",
              "2026-03-02 00:00:00", "2026-02-30 00:00:00", "9999-12-31 23:59:59",
-             "SA;tt;AfterCallWork;UAC", "sa;;", "\x00", "\u0660", "１"]
+             "SA;tt;AfterCallWork;UAC", "sa;;", "\x00", "\u0660", "１",
+             str(2**63 - 1), str(2**63), "9" * 4301, "0" * 5000 + "7", "7;" + "1" * 6000]
         ),
         timestamps(),
         ids.map(lambda xs: ";".join(str(x) for x in xs)),
         st.integers(-(2**70), 2**70).map(str),
+        st.integers(4290, 6000).map(lambda n: "9" * n),  # past Python's int-digit limit
     )  # fmt: skip
 
 

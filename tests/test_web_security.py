@@ -160,3 +160,47 @@ def test_key_of_account_a_never_sees_account_b(db: Database, client: TestClient)
     params = {**PARAMS, "account_id": str(b["account_id"])}
     assert ask(client, as_a, params) == {"result": []}
     assert ask(client, bearer(token(b)), params)["result"] != []
+
+
+HUGE = "9" * 5000  # over Python's integer-digit limit (4300)
+
+
+@pytest.mark.parametrize(
+    ("method", "params", "expected"),
+    [
+        ("GetACDOperatorStatistics", {**PARAMS, "user_id": HUGE}, 117),
+        ("GetACDOperatorStatistics", {**PARAMS, "user_id": "7;" + HUGE}, 117),
+        ("GetACDOperatorStatistics", {**PARAMS, "user_id": str(2**63)}, 117),
+        ("GetACDOperatorStatistics", {**PARAMS, "user_id": "0" * 5000 + "1"}, None),
+        ("GetACDOperatorStatistics", {**PARAMS, "acd_queue_id": HUGE}, 218),
+        ("GetACDOperatorStatistics", {**PARAMS, "acd_queue_id": str(2**63)}, 218),
+        ("SetKeyRoles", {"key_id": "KEY", "role_id": HUGE}, 101),
+        ("CreateKey", {"role_id": "1;" + HUGE}, 101),
+        ("GetKeys", {"count": HUGE}, 101),
+        ("GetKeys", {"offset": HUGE}, 101),
+    ],
+)
+@pytest.mark.parametrize("transport", ["query", "form"])
+def test_oversized_ids_get_their_parameters_code(
+    db: Database,
+    client: TestClient,
+    method: str,
+    params: dict[str, str],
+    expected: int | None,
+    transport: str,
+) -> None:
+    credentials = new_key(db, ["Owner"])
+    params = {k: credentials["key_id"] if v == "KEY" else v for k, v in params.items()}
+    headers = {"Authorization": bearer(token(credentials))}
+    path = f"/platform_api/{method}"
+    if transport == "query":
+        answer = client.get(path, params=params, headers=headers)
+    else:
+        answer = client.post(path, data=params, headers=headers)
+    assert answer.status_code == 200
+    body = answer.json()
+    if expected is None:
+        assert body == {"result": []}
+    else:
+        assert body["error"]["code"] == expected, body
+        assert len(body["error"]["msg"]) < 300

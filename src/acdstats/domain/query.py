@@ -108,14 +108,30 @@ def id_list(
         return None
     ids = []
     for part in value.split(";"):
-        if not (part.isascii() and part.isdigit()) or not 0 < int(part) <= _MAX_ID:
+        number = digits(part, _MAX_ID)
+        if number is None or number == 0:
             raise ApiError(
                 code,
                 f"Invalid '{name}' {shown(value)}: expected 'all' or a ';'-separated list "
                 "of positive integers",
             )
-        ids.append(int(part))
+        ids.append(number)
     return tuple(sorted(set(ids)))
+
+
+def digits(text: str, maximum: int) -> int | None:
+    """The value of a string of ASCII digits if it is at most `maximum`, else None.
+
+    The length is checked before int(): a string of thousands of digits would make int()
+    slow, or raise (Python's integer-digit limit), instead of being just a value too large.
+    """
+    if not (text.isascii() and text.isdigit()):
+        return None
+    significant = text.lstrip("0") or "0"
+    if len(significant) > len(str(maximum)):
+        return None
+    value = int(significant)
+    return value if value <= maximum else None
 
 
 def boolean(params: Mapping[str, str], name: str, default: bool) -> bool:

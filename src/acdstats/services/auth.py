@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import re
 import threading
 import time
@@ -84,7 +85,8 @@ class Authenticator:
         self._skew = clock_skew_s
         self._cache_size = cache_size
         self._clock = clock
-        self._cache: dict[str, _Entry] = {}
+        # Keyed on the token's SHA-256, not its text (a token can be kilobytes long).
+        self._cache: dict[bytes, _Entry] = {}
         self._public_keys: dict[str, tuple[str, RSAPublicKey]] = {}
         self._lock = threading.Lock()
 
@@ -94,16 +96,17 @@ class Authenticator:
     def verify(self, token: str) -> Principal:
         now = self._clock()
         generation = keys.generation(self._db)
+        digest = hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
         with self._lock:
-            entry = self._cache.get(token)
+            entry = self._cache.get(digest)
         if entry is not None and entry.generation == generation and now < entry.exp + self._skew:
             return entry.principal
         principal, exp = self._verify(token, now)
         if self._cache_size:
-            self._remember(token, _Entry(principal, exp, generation), now)
+            self._remember(digest, _Entry(principal, exp, generation), now)
         return principal
 
-    def _remember(self, token: str, entry: _Entry, now: float) -> None:
+    def _remember(self, token: bytes, entry: _Entry, now: float) -> None:
         with self._lock:
             if len(self._cache) >= self._cache_size:
                 expired = [t for t, e in self._cache.items() if e.exp + self._skew <= now]
@@ -138,6 +141,8 @@ class Authenticator:
             raise _fail(f"key {shown(kid)} is disabled")
         if not _same_account(claims["iss"], key.account_id):
             raise _fail("'iss' is not the account of the key")
+        if exp <= iat:
+            raise _fail("'exp' is not after 'iat'")
         if exp - iat > MAX_TTL_S:
             raise ApiError(
                 errors.TOKEN_TTL_TOO_LONG,

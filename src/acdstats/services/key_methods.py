@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from acdstats import errors
-from acdstats.domain.query import boolean
+from acdstats.domain.query import boolean, digits
 from acdstats.errors import ApiError, shown
 from acdstats.services import keys
 from acdstats.services.context import KEY_ADMIN_ROLES, CallContext, Method
@@ -64,11 +64,12 @@ def _count(params: Mapping[str, str], name: str, minimum: int) -> int | None:
     value = params.get(name) or None
     if value is None:
         return None
-    if not (value.isascii() and value.isdigit()) or not minimum <= int(value) <= 2**31:
+    number = digits(value, 2**31)
+    if number is None or number < minimum:
         raise ApiError(
             errors.INVALID_ARGUMENT, f"Invalid '{name}' {shown(value)}: expected an integer"
         )
-    return int(value)
+    return number
 
 
 def _roles(params: Mapping[str, str], required: bool) -> list[str] | None:
@@ -86,7 +87,8 @@ def _roles(params: Mapping[str, str], required: bool) -> list[str] | None:
     for part in (by_id or by_name or "").split(";"):
         part = part.strip()
         if by_id is not None:
-            name = keys.ROLE_NAMES.get(int(part)) if part.isascii() and part.isdigit() else None
+            number = digits(part, 2**31)
+            name = None if number is None else keys.ROLE_NAMES.get(number)
         else:
             name = part if part in keys.ROLES else None
         if name is None:
