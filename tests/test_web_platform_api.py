@@ -198,7 +198,7 @@ def test_transport_faults_are_4xx_with_a_json_body(db: Database, owner: Any) -> 
         broken = small.post(
             "/platform_api/" + STATS,
             content=b"--zz\r\nno headers here",
-            headers={"Content-Type": "multipart/form-data; boundary=zz"},
+            headers={"Content-Type": "multipart/form-data; boundary=zz", **auth(owner)},
         )
         assert broken.status_code == 400 and "multipart" in body_of(broken)["error"]["msg"]
         assert body_of(small.get("/elsewhere"))["error"]["code"] == 404

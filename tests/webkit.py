@@ -14,6 +14,7 @@ from typing import Any
 
 import uvicorn
 
+from acdstats.config import Settings
 from acdstats.services.ingest import ingest
 from acdstats.storage.db import Database
 from tests.tls import TlsFiles
@@ -88,8 +89,16 @@ SHAPES = [
 
 
 @contextlib.contextmanager
-def running_server(app: Any, tls: TlsFiles | None = None) -> Iterator[int]:
-    """Serve app with uvicorn (TLS if given) on a free port in a background thread."""
+def running_server(
+    app: Any, tls: TlsFiles | None = None, settings: Settings | None = None
+) -> Iterator[int]:
+    """Serve app as `acdstats serve` does (TLS if given) on a free port in a background thread.
+
+    The connection settings (deadlines, cap) are those of `settings`, by default Settings().
+    """
+    from acdstats.web.connections import protocol_for
+
+    settings = settings or Settings()
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
@@ -99,6 +108,8 @@ def running_server(app: Any, tls: TlsFiles | None = None) -> Iterator[int]:
         log_level="warning",
         ssl_certfile=str(tls.server_cert) if tls else None,
         ssl_keyfile=str(tls.server_key) if tls else None,
+        http=protocol_for(settings),
+        timeout_keep_alive=settings.idle_timeout_s,  # type: ignore[arg-type]
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

@@ -47,6 +47,10 @@ class Settings:
     # A fixed clock, UTC `YYYY-MM-DD HH:mm:ss` (for tests): a missing to_date and the end of
     # open status spans (SPEC 5). None: the real time, read once per request.
     now: str | None = None
+    header_timeout_s: float = 10.0  # a request's headers must arrive within this (else 408)
+    body_timeout_s: float = 60.0  # a request's body must arrive within this after its headers
+    idle_timeout_s: float = 5.0  # an idle keep-alive connection is closed after this
+    max_connections: int = 1000  # open connections; one more is answered 503 and closed
 
     def __post_init__(self) -> None:
         if (self.tls_cert is None) != (self.tls_key is None):
@@ -60,8 +64,11 @@ class Settings:
         ):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative")
-        for name in ("max_records", "max_body_bytes", "max_batch_lines"):
+        for name in ("max_records", "max_body_bytes", "max_batch_lines", "max_connections"):
             if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be positive")
+        for name in ("header_timeout_s", "body_timeout_s", "idle_timeout_s"):
+            if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive")
         if not 0 <= self.port <= 65535:
             raise ValueError("port must be 0..65535")

@@ -23,6 +23,8 @@ TOKEN_TTL_TOO_LONG = 454
 TOKEN_FROM_FUTURE = 455
 TOKEN_EXPIRED = 456
 ANSWER_TOO_LARGE = 569
+# Not a Voximplant code: the server cannot read or write its database now (a server fault).
+STORAGE_UNAVAILABLE = 503
 
 _MAX_VALUE_IN_MSG = 64
 
@@ -60,3 +62,7 @@ class StorageUnavailable(AcdstatsError):
 
 class WriterBusy(StorageUnavailable):
     """The one database writer did not become free in time; nothing was written."""
+
+
+class DatabaseDamaged(Exception):
+    """The database file cannot be read: not a DuckDB file, truncated, or otherwise damaged."""

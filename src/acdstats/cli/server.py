@@ -58,6 +58,31 @@ if TYPE_CHECKING:
     default=None,
     help="On SIGTERM, refuse new batches (503) for this long before closing (default 0).",
 )
+@click.option(
+    "--header-timeout-s",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Seconds a request's headers may take, from the connection or its first byte "
+    "(default 10; then 408 and close).",
+)
+@click.option(
+    "--body-timeout-s",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Seconds a request's body may take after its headers (default 60; then 408).",
+)
+@click.option(
+    "--idle-timeout-s",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Seconds an idle keep-alive connection stays open (default 5).",
+)
+@click.option(
+    "--max-connections",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Open connections (default 1000); one more is answered 503 and closed.",
+)
 @now_option
 @status_detail_option
 def serve(**flags: object) -> None:
@@ -114,6 +139,8 @@ def draining_server(config: uvicorn.Config, state: ServerState) -> uvicorn.Serve
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
     """uvicorn.run / uvicorn.Config keyword arguments for these settings."""
+    from acdstats.web.connections import protocol_for
+
     return {
         "host": settings.host,
         "port": settings.port,
@@ -123,6 +150,8 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "proxy_headers": False,
         # The access log is acdstats' own (web.telemetry): path without the query string.
         "access_log": False,
+        "http": protocol_for(settings),
+        "timeout_keep_alive": settings.idle_timeout_s,
     }
 
 

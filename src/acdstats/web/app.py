@@ -16,7 +16,7 @@ from types import ModuleType
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
@@ -52,7 +52,11 @@ def create_app(
         routes=routes,
         lifespan=lifespan,
         middleware=[Middleware(RequestMetrics, telemetry=state.telemetry)],
-        exception_handlers={HTTPException: _http_error, Exception: _internal_error},
+        exception_handlers={
+            HTTPException: _http_error,
+            ClientDisconnect: _client_gone,
+            Exception: _internal_error,
+        },
     )
     app.state.server = state
     return app
@@ -61,6 +65,13 @@ def create_app(
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     return error_response(exc.status_code, exc.status_code, str(exc.detail))
+
+
+async def _client_gone(request: Request, exc: Exception) -> Response:
+    # Nobody reads this answer; one line, not a traceback (any client can cause it).
+    client = request.client.host if request.client else "?"
+    log.info("client %s disconnected during %s %s", client, request.method, request.url.path)
+    return Response(status_code=400)
 
 
 async def _internal_error(request: Request, exc: Exception) -> Response:

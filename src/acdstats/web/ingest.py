@@ -6,22 +6,18 @@ when the server cannot write (503) nothing of it was stored.
 
 from __future__ import annotations
 
-import io
 import logging
 
 import duckdb
-import orjson
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from acdstats import errors
-from acdstats.domain.events import InvalidRecord
 from acdstats.errors import ApiError, WriterBusy
-from acdstats.importers.jsonl_csv import read_jsonl
-from acdstats.services.ingest import Line
 from acdstats.services.methods import INGEST_ROLES
+from acdstats.web.batch_body import parse_batch
 from acdstats.web.params import read_body
 from acdstats.web.responses import TransportError, error_response, json_response
 from acdstats.web.state import ServerState
@@ -110,7 +106,9 @@ def routes(state: ServerState) -> list[BaseRoute]:
             return error_response(_STATUS_OF_CODE.get(exc.code, 401), exc.code, exc.msg)
         try:
             body = await read_body(request, state.settings.max_body_bytes)
-            lines = parse_batch(body, state.settings.max_batch_lines)
+            # Off the event loop: splitting a large body takes a while.
+            lines = await run_in_threadpool(parse_batch, body, state.settings.max_batch_lines)
+            del body
         except TransportError as exc:
             return error_response(exc.status, exc.status, exc.msg)
         if state.draining:
@@ -135,33 +133,3 @@ def routes(state: ServerState) -> list[BaseRoute]:
         return json_response({"result": result})
 
     return [Route("/events", endpoint, methods=["POST"])]
-
-
-def parse_batch(body: bytes, max_lines: int) -> list[Line]:
-    """A JSON array of events, or NDJSON (one event per line); 400 if the body is neither."""
-    if body.lstrip()[:1] == b"[":
-        try:
-            items = orjson.loads(body)
-        except orjson.JSONDecodeError as exc:
-            raise TransportError(400, f"Body is not a valid JSON array: {exc}") from None
-        lines: list[Line] = [
-            (n, item if isinstance(item, dict) else InvalidRecord("not a JSON object"))
-            for n, item in enumerate(items, start=1)
-        ]
-    else:
-        lines = list(read_jsonl(io.BytesIO(body)))
-        if lines and not any(_readable(raw) for _, raw in lines):
-            raise TransportError(400, "Body is neither NDJSON nor a JSON array of events")
-    if len(lines) > max_lines:
-        raise TransportError(
-            413, f"Batch of {len(lines)} events over the server's limit of {max_lines}"
-        )
-    return lines
-
-
-def _readable(raw: object) -> bool:
-    try:
-        orjson.loads(raw)  # type: ignore[arg-type]
-    except orjson.JSONDecodeError:
-        return False
-    return True

@@ -2,13 +2,19 @@
 
 Body parameters win over query parameters of the same name; within one source the last
 occurrence wins. A multipart part sent as a file (some clients do) counts as its text.
+
+The body is read in steps (Body): a caller can check the method and the token before it reads
+a byte of it. Decoding a url-encoded body is CPU work proportional to its size: parse_form is
+blocking (call it from a worker thread) and decodes in slices, so its memory stays a small
+multiple of the body's size whatever the body holds.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
-from urllib.parse import parse_qsl
+from collections.abc import AsyncGenerator, AsyncIterator
+from urllib.parse import unquote_to_bytes
 
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
@@ -16,39 +22,115 @@ from starlette.requests import Request
 from acdstats.web.responses import TransportError
 
 _MAX_FIELDS = 1000
+_UNQUOTE_SLICE = 64 * 1024
+
+
+class Body:
+    """A request body read up to a limit (413 beyond it), all at once or a first part first."""
+
+    def __init__(self, request: Request, limit: int) -> None:
+        self.limit = limit
+        self.headers = request.headers
+        self._stream: AsyncIterator[bytes] = request.stream()
+        self._chunks: list[bytes] = []
+        self.size = 0
+        self.complete = False
+
+    @property
+    def unread(self) -> bool:
+        """Whether the client may still be sending a body nobody has read."""
+        if self.complete:
+            return False
+        declared = self.headers.get("content-length")
+        return declared not in (None, "0") or "transfer-encoding" in self.headers
+
+    def _over(self) -> TransportError:
+        return TransportError(413, f"Request body over the server's limit of {self.limit} bytes")
+
+    async def read(self, at_least: int | None = None) -> None:
+        """Read until `at_least` bytes are in (or the body ends); None: the whole body."""
+        declared = self.headers.get("content-length")
+        if declared is not None and (len(declared) > 18 or not declared.isdigit()):
+            declared = None  # h11 has checked it already; only a plausible size is compared
+        if declared is not None and int(declared) > self.limit:
+            raise self._over()
+        while not self.complete and (at_least is None or self.size < at_least):
+            try:
+                chunk = await self._stream.__anext__()
+            except StopAsyncIteration:
+                self.complete = True
+                break
+            self.size += len(chunk)
+            if self.size > self.limit:
+                raise self._over()
+            if chunk:
+                self._chunks.append(chunk)
+
+    def data(self) -> bytes:
+        if len(self._chunks) != 1:
+            self._chunks = [b"".join(self._chunks)]
+        return self._chunks[0]
 
 
 async def read_body(request: Request, limit: int) -> bytes:
     """The whole body, or TransportError 413 as soon as it is known to be over the limit."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise TransportError(413, f"Request body over the server's limit of {limit} bytes")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise TransportError(413, f"Request body over the server's limit of {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
+    body = Body(request, limit)
+    await body.read()
+    return body.data()
+
+
+async def body_params(headers: Headers, body: bytes) -> dict[str, str]:
+    """The parameters a body carries (url-encoded: decoded in a worker thread)."""
+    if not body:
+        return {}
+    media = headers.get("content-type", "").split(";")[0].strip().lower()
+    if media == "application/x-www-form-urlencoded":
+        return dict(await run_in_threadpool(parse_form, body))
+    if media == "multipart/form-data":
+        # python-multipart finds part boundaries with bytes.find: fast on any input.
+        return await _multipart(headers, body, len(body))
+    return {}  # any other body (none of the official clients sends one) carries no parameters
 
 
 async def read_params(request: Request, body_limit: int) -> dict[str, str]:
     params = dict(request.query_params.multi_items())
-    body = await read_body(request, body_limit)
-    if not body:
-        return params
-    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media == "application/x-www-form-urlencoded":
-        text = body.decode("utf-8", "replace")
-        try:
-            params.update(parse_qsl(text, keep_blank_values=True, max_num_fields=_MAX_FIELDS))
-        except ValueError:
-            raise TransportError(400, f"More than {_MAX_FIELDS} form fields") from None
-    elif media == "multipart/form-data":
-        params.update(await _multipart(request.headers, body, body_limit))
-    # Any other body (none of the official clients sends one) carries no parameters.
+    params.update(await body_params(request.headers, await read_body(request, body_limit)))
     return params
+
+
+def parse_form(body: bytes) -> list[tuple[str, str]]:
+    """application/x-www-form-urlencoded fields, as urllib.parse.parse_qsl reads them.
+
+    Blank values are kept; empty fields are skipped; '+' is a space; %XX escapes are UTF-8
+    (undecodable bytes become U+FFFD).
+    """
+    if body.count(b"&") >= _MAX_FIELDS:
+        raise TransportError(400, f"More than {_MAX_FIELDS} form fields")
+    fields = []
+    for field in body.split(b"&"):
+        if not field:
+            continue
+        name, _, value = field.partition(b"=")
+        fields.append((_unquote_plus(name), _unquote_plus(value)))
+    return fields
+
+
+def _unquote_plus(raw: bytes) -> str:
+    raw = raw.replace(b"+", b" ")
+    if b"%" not in raw:
+        return raw.decode("utf-8", "replace")
+    # unquote_to_bytes splits its input at every '%': in slices, that list stays small.
+    out = bytearray()
+    start = 0
+    while start < len(raw):
+        end = start + _UNQUOTE_SLICE
+        if end < len(raw):
+            cut = raw.rfind(b"%", end - 2, end)  # never split an escape
+            if cut != -1:
+                end = cut
+        out += unquote_to_bytes(raw[start:end])
+        start = end
+    return out.decode("utf-8", "replace")
 
 
 async def _multipart(headers: Headers, body: bytes, limit: int) -> dict[str, str]:

@@ -1,0 +1,315 @@
+"""Hostile clients (issue 17): the server stays up for everyone else.
+
+Each stall case runs one hostile request against a real uvicorn server while another client
+sends authenticated statistics requests back to back; the assertion is on that other
+client: every one of its requests is answered within a second. The hostile request itself is
+only checked for its answer, never timed. Connection deadlines are set small (fractions of a
+second) so that each case ends quickly; a socket timeout far beyond them bounds the wait.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+import httpx
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from acdstats.config import Settings
+from acdstats.storage.db import Database
+from acdstats.web.app import create_app
+from acdstats.web.params import parse_form
+from acdstats.web.responses import TransportError
+from tests.authkit import STATS_PARAMS, new_key, token
+from tests.webkit import TestClient, running_server
+
+STATS = {**STATS_PARAMS, "user_id": "all"}
+PATIENCE_S = 30.0  # how long a test waits for something that must happen much sooner
+
+
+@dataclass
+class Server:
+    port: int
+    credentials: dict[str, Any]
+    db: Database
+    probe_waits: list[float] = field(default_factory=list)
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": "Bearer " + token(self.credentials, ttl=600)}
+
+    def while_running(self, hostile: Callable[[], Any]) -> Any:
+        """hostile() in a thread; meanwhile another client asks for statistics back to back."""
+        outcome: dict[str, Any] = {}
+
+        def run() -> None:
+            try:
+                outcome["answer"] = hostile()
+            except BaseException as exc:  # reported below, in the test's thread
+                outcome["error"] = exc
+
+        headers = self.auth()
+        with httpx.Client(base_url=self.base, timeout=PATIENCE_S) as client:
+            assert client.post("/platform_api/GetACDOperatorStatistics", data=STATS,
+                               headers=headers).json() == {"result": []}  # fmt: skip
+            thread = threading.Thread(target=run)
+            thread.start()
+            while thread.is_alive():
+                start = time.monotonic()
+                answer = client.post(
+                    "/platform_api/GetACDOperatorStatistics", data=STATS, headers=headers
+                )
+                self.probe_waits.append(time.monotonic() - start)
+                assert answer.json() == {"result": []}
+            thread.join()
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["answer"]
+
+    def assert_others_were_answered_quickly(self) -> None:
+        assert self.probe_waits, "the hostile request ended before another client could ask"
+        assert max(self.probe_waits) < 1.0, f"another client waited {max(self.probe_waits):.2f} s"
+
+
+def serve(db: Database, **options: Any) -> Iterator[Server]:
+    settings = Settings(**options)
+    with running_server(create_app(settings, db), settings=settings) as port:
+        yield Server(port, new_key(db, ["Owner"]), db)
+
+
+@pytest.fixture
+def server(db: Database) -> Iterator[Server]:
+    yield from serve(db)
+
+
+@pytest.fixture
+def quick(db: Database) -> Iterator[Server]:
+    """Short deadlines and a small connection cap."""
+    yield from serve(
+        db, header_timeout_s=0.5, body_timeout_s=0.5, idle_timeout_s=0.5, max_connections=8
+    )
+
+
+def post(server: Server, path: str, body: bytes, headers: dict[str, str]) -> httpx.Response:
+    return httpx.post(server.base + path, content=body, headers=headers, timeout=120)
+
+
+# 1. No request holds the event loop ---------------------------------------------------------
+
+
+def test_a_json_array_of_millions_of_values_stalls_nobody(server: Server) -> None:
+    body = b"[" + b"1," * 3_999_999 + b"1]"  # 8 MB, 4 million events
+    headers = {**server.auth(), "Content-Type": "application/json"}
+    answer = server.while_running(lambda: post(server, "/events", body, headers))
+    assert answer.status_code == 413 and "limit of 100000" in answer.json()["error"]["msg"]
+    server.assert_others_were_answered_quickly()
+
+
+def test_a_large_ndjson_body_stalls_nobody(server: Server) -> None:
+    body = b"1\n" * 8_000_000  # 16 MB, 8 million lines
+    headers = {**server.auth(), "Content-Type": "application/x-ndjson"}
+    answer = server.while_running(lambda: post(server, "/events", body, headers))
+    assert answer.status_code == 413
+    server.assert_others_were_answered_quickly()
+
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+ESCAPES = b"%41" * 5_000_000  # 15 MB of url-encoded 'A'
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/platform_api/GetACDOperatorStatistics", b"a=" + ESCAPES),
+        ("/platform_api", b"cmd=GetACDOperatorStatistics&a=" + ESCAPES),
+    ],
+)
+def test_a_large_form_without_a_token_is_refused_unread(
+    server: Server, path: str, body: bytes
+) -> None:
+    answer = server.while_running(lambda: post(server, path, body, FORM))
+    assert answer.status_code == 200 and answer.json()["error"]["code"] == 100
+    server.assert_others_were_answered_quickly()
+
+
+def test_a_large_form_with_a_token_is_decoded_off_the_loop(server: Server) -> None:
+    body = b"from_date=2026-03-01+00:00:00&user_id=all&a=" + ESCAPES
+    headers = {**server.auth(), **FORM}
+    path = "/platform_api/GetACDOperatorStatistics"
+    answer = server.while_running(lambda: post(server, path, body, headers))
+    assert answer.json() == {"result": []}
+    server.assert_others_were_answered_quickly()
+
+
+def test_the_method_and_token_are_checked_before_the_body_is_read(db: Database) -> None:
+    # A body over the limit is never read when the method or the token already fails.
+    client = TestClient(create_app(Settings(max_body_bytes=10), db))
+    big = {"content": b"x=" + b"y" * 100, "headers": FORM}
+    assert client.post("/platform_api/Nope", **big).json()["error"]["code"] == 103
+    answer = client.post("/platform_api/GetKeys", **big)
+    assert answer.json()["error"]["code"] == 100
+    assert answer.headers["connection"] == "close"  # the unread body is not drained
+    # Without a method in the path: a small body is read whole, checks in SPEC order.
+    small = Settings(max_body_bytes=200_000)
+    client = TestClient(create_app(small, db))
+    assert client.post("/platform_api", data={"cmd": "Nope"}).json()["error"]["code"] == 103
+    # A body past the first 64 kB is read on only with a good token.
+    large = {"content": b"cmd=Nope&x=" + b"y" * 100_000, "headers": FORM}
+    assert client.post("/platform_api", **large).json()["error"]["code"] == 100
+    owner = new_key(db, ["Owner"])
+    headers = {**FORM, "Authorization": "Bearer " + token(owner)}
+    answer = client.post("/platform_api", content=large["content"], headers=headers)
+    assert answer.json()["error"]["code"] == 103
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.text(st.sampled_from("ab=+%&2F41é ;x"), max_size=6),
+            st.text(st.sampled_from("ab=+%2F41éx ;"), max_size=8),
+        ),
+        max_size=5,
+    )
+)
+def test_parse_form_reads_like_parse_qsl(fields: list[tuple[str, str]]) -> None:
+    body = "&".join(f"{k}={v}" if v else k for k, v in fields).encode()
+    expected = parse_qsl(body.decode(), keep_blank_values=True)
+    assert parse_form(body) == expected
+
+
+def test_parse_form_decodes_escapes_across_slices() -> None:
+    value = "é" * 100_000  # %C3%A9 escapes, across many 64 kB slices
+    body = b"v=" + "".join(f"%{b:02X}" for b in value.encode()).encode()
+    assert parse_form(body) == [("v", value)]
+    with pytest.raises(TransportError):
+        parse_form(b"&".join([b"a=1"] * 1001))
+
+
+# 2. Connection hygiene -----------------------------------------------------------------------
+
+
+def connect(server: Server) -> socket.socket:
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=PATIENCE_S)
+    return sock
+
+
+def read_all(sock: socket.socket) -> bytes:
+    """Everything the server sends until it closes the connection."""
+    data = b""
+    while chunk := sock.recv(65536):
+        data += chunk
+    return data
+
+
+def test_a_connection_that_never_sends_a_request_is_closed(quick: Server) -> None:
+    with connect(quick) as sock:
+        answer = read_all(sock)  # returns only once the server closes
+    assert answer.startswith(b"HTTP/1.1 408 ") and b'"code":408' in answer
+
+
+def test_headers_sent_a_byte_at_a_time_meet_a_deadline(quick: Server) -> None:
+    request = b"GET /platform_api/GetRoles HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 10_000
+    with connect(quick) as sock:
+        sock.settimeout(0.05)
+        for byte in request:
+            try:
+                sock.sendall(bytes([byte]))
+                answer = sock.recv(65536)
+                break  # the server answered or closed
+            except TimeoutError:
+                continue
+        else:
+            pytest.fail("the server read 10,000 header bytes sent one at a time")
+    assert answer == b"" or answer.startswith(b"HTTP/1.1 408 ")
+
+
+def test_a_body_that_stops_coming_gets_408(quick: Server) -> None:
+    head = (
+        b"POST /events HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-ndjson\r\n"
+        b"Authorization: " + quick.auth()["Authorization"].encode() + b"\r\n"
+        b"Content-Length: 100000\r\n\r\n"
+    )
+    with connect(quick) as sock:
+        sock.sendall(head + b"{}\n" * 10)
+        answer = read_all(sock)
+    assert answer.startswith(b"HTTP/1.1 408 ") and b"body" in answer
+
+
+def test_the_body_deadline_also_covers_requests_nobody_reads(quick: Server) -> None:
+    with connect(quick) as sock:
+        sock.sendall(b"POST /nowhere HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\nab")
+        answer = read_all(sock)
+    assert answer.startswith(b"HTTP/1.1 404 ")
+
+
+def test_connections_over_the_cap_are_refused_with_503(quick: Server) -> None:
+    held = [connect(quick) for _ in range(8)]
+    try:
+        with connect(quick) as extra:
+            extra.sendall(b"GET /platform_api/GetRoles HTTP/1.1\r\nHost: x\r\n\r\n")
+            answer = read_all(extra)
+        assert answer.startswith(b"HTTP/1.1 503 ") and b"Too many connections" in answer
+    finally:
+        for sock in held:
+            sock.close()
+    # Once they are gone, new connections are served again.
+    for _ in range(int(PATIENCE_S * 10)):
+        again = httpx.post(quick.base + "/platform_api/GetRoles", headers=quick.auth())
+        if again.status_code == 200:
+            break
+        time.sleep(0.1)
+    assert again.status_code == 200 and "result" in again.json()
+
+
+def test_an_idle_keep_alive_connection_is_closed(quick: Server) -> None:
+    with connect(quick) as sock:
+        sock.sendall(b"GET /openapi.json HTTP/1.1\r\nHost: x\r\n\r\n")
+        answer = read_all(sock)  # the answer, then the close after the idle timeout
+    assert answer.startswith(b"HTTP/1.1 200 ")
+
+
+# 5. Disconnects ------------------------------------------------------------------------------
+
+
+def test_a_client_gone_mid_body_is_one_info_line(
+    server: Server, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    uvicorn_log = logging.getLogger("uvicorn")  # it does not propagate to the root logger
+    uvicorn_log.addHandler(caplog.handler)
+    try:
+        _disconnect_mid_body(server, caplog)
+    finally:
+        uvicorn_log.removeHandler(caplog.handler)
+
+
+def _disconnect_mid_body(server: Server, caplog: pytest.LogCaptureFixture) -> None:
+    head = (
+        b"POST /events HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-ndjson\r\n"
+        b"Authorization: " + server.auth()["Authorization"].encode() + b"\r\n"
+        b"Content-Length: 100000\r\n\r\n"
+    )
+    with connect(server) as sock:
+        sock.sendall(head + b"{}\n" * 10)
+        # The request has reached the application once another request has been answered
+        # after it on the same server.
+        httpx.get(server.base + "/openapi.json")
+    for _ in range(int(PATIENCE_S * 10)):
+        if any("disconnected" in r.getMessage() for r in caplog.records):
+            break
+        time.sleep(0.1)
+    gone = [r for r in caplog.records if "disconnected" in r.getMessage()]
+    assert len(gone) == 1 and gone[0].levelno == logging.INFO
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
