@@ -27,15 +27,18 @@ EVENT_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 OFFER_FIELDS = ("request_id", "queue_id", "user_id", "offered_at")
 OFFER_TIMES = ("offered_at", "answered_at", "ended_at", "acw_ended_at")
 
-# Order of event types at equal times within one request (SPEC section 3.1).
+# Order of event types at equal times within one request (SPEC section 3.1); events of one
+# type at one time are then ordered by user_id, then queue_id, an absent value first. (The
+# order of the last three matters only to queue calls: a rejection and a hangup at one instant
+# make a rejected call.)
 TYPE_RANK = {
     "enqueued": 0,
     "offered": 1,
     "answered": 2,
     "unanswered": 3,
-    "hangup": 4,
-    "abandoned": 4,
     "rejected": 4,
+    "abandoned": 5,
+    "hangup": 6,
 }
 
 

@@ -10,10 +10,13 @@ each handing on what it produces:
                 temp table `record_lines` (new, duplicate or replaced per line)
 4. offers       the touched requests' offers re-derived; temp table `orphans`
 5. acw          after-call work refreshed where the new status events can change it
-6. status spans the operators' spans re-derived from the span before their earliest new
+6. queues       the touched requests' queue calls re-derived, the QL of the calls that their
+                waits overlap recomputed, new ACW copied to the calls it answered; their
+                queue rollups recomputed (storage/queue_calls.py)
+7. status spans the operators' spans re-derived from the span before their earliest new
                 status event, and the hourly and daily status rollups they cover
-7. rollups      the hours (and days, months) of every offer changed above recomputed
-8. report       per part: stored, duplicates, replaced, orphaned, rejected (from the temp
+8. rollups      the hours (and days, months) of every offer changed above recomputed
+9. report       per part: stored, duplicates, replaced, orphaned, rejected (from the temp
                 tables)
 
 The temp tables are the pipeline's own: it drops them after the report (a failed batch rolls
@@ -25,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from acdstats.storage import rollups
+from acdstats.storage import queue_calls, rollups
 from acdstats.storage.db import Database
 from acdstats.storage.derive import (
     rederive_requests,
@@ -58,8 +61,10 @@ def write_batch(
         check_batch(cur, account_id, list(lines.numbers), list(lines.docs), list(lines.errors))
         store_checked_events(cur, account_id)
         store_offer_records(cur, account_id)
-        rederive_requests(cur, account_id)
-        refresh_acw(cur, account_id, status_scope(cur, account_id))
+        span = rederive_requests(cur, account_id)
+        acw_scope = status_scope(cur, account_id)
+        refresh_acw(cur, account_id, acw_scope)
+        queue_calls.refresh(cur, account_id, acw_scope, span)
         refresh_status_spans(cur, account_id)
         rollups.refresh(cur, account_id)
         reports = batch_report(cur)

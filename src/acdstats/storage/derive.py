@@ -10,7 +10,7 @@ from acdstats.domain.metrics import (
     handling_time_sql,
     seconds_sql,
 )
-from acdstats.storage import rollups
+from acdstats.storage import queue_calls, rollups
 from acdstats.storage.bulk import int64, registered, timestamps_ms
 from acdstats.storage.offer_derivation import derive_offers
 from acdstats.storage.status_spans import rebuild_status_spans
@@ -22,11 +22,14 @@ _START_WITHIN_MS = ACW_START_WITHIN_MS
 _ACW = seconds_sql("epoch_ms(a.acw_ended_at)", "epoch_ms(a.ended_at)")
 
 
-def rederive_requests(cur: duckdb.DuckDBPyConnection, account_id: int) -> None:
+def rederive_requests(
+    cur: duckdb.DuckDBPyConnection, account_id: int
+) -> tuple[int | None, int | None]:
     """Replace the event-derived offers of the requests the batch touched.
 
     Reads temp table `batch_events`; leaves temp table `orphans` (keys of answers and
-    no-answers that found nothing ringing).
+    no-answers that found nothing ringing). Returns the first and last epoch ms of the
+    touched requests' events (None, None without any).
     """
     params = {"account": account_id}
     cur.execute(
@@ -63,6 +66,7 @@ def rederive_requests(cur: duckdb.DuckDBPyConnection, account_id: int) -> None:
         ).fetchall()
         refresh_acw(cur, account_id, [(u, lo, hi) for u, lo, hi in ended])
     cur.execute("DROP TABLE dirty")
+    return first, last
 
 
 def status_scope(cur: duckdb.DuckDBPyConnection, account_id: int) -> list[tuple[int, int, int]]:
@@ -298,11 +302,13 @@ def _materialize_records(cur: duckdb.DuckDBPyConnection, where: str, account_id:
 
 
 def rebuild(cur: duckdb.DuckDBPyConnection, account_id: int, chunks: int = 16) -> None:
-    """Re-derive every offer and status span of the account from the raw events and records."""
+    """Re-derive every offer, queue call and status span of the account from the raw events
+    and records."""
     cur.execute("DELETE FROM offers WHERE account_id = $account", {"account": account_id})
     _materialize_records(cur, "account_id = $account", account_id)
     for chunk in range(chunks):  # in slices of requests, to bound memory
         derive_offers(cur, account_id, f"hash(e.request_id) % {chunks} = {chunk}")
     refresh_acw(cur, account_id, None)
+    queue_calls.rebuild(cur, account_id, chunks)
     rollups.rebuild(cur, account_id)
     rebuild_status_spans(cur, account_id)

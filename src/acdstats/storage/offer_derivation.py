@@ -20,7 +20,10 @@ import duckdb
 from acdstats.domain.events import TYPE_RANK
 from acdstats.domain.metrics import seconds_sql
 
-_RANK = "CASE type " + " ".join(f"WHEN '{t}' THEN {r}" for t, r in TYPE_RANK.items()) + " END"
+_RANK = "CASE e.type " + " ".join(f"WHEN '{t}' THEN {r}" for t, r in TYPE_RANK.items()) + " END"
+# The order of a request's events (SPEC 3.1) over request_events `e`: time, type, then ids
+# (absent first); the event key only makes ties of otherwise equal events deterministic.
+EVENT_ORDER = f"e.event_at, {_RANK}, e.user_id NULLS FIRST, e.queue_id NULLS FIRST, e.event_key"
 
 # Creates temp table `derived_events` (events of the requests in scope, with o and seg).
 _EVENTS = f"""
@@ -32,7 +35,7 @@ FROM (
     SELECT e.request_id, e.type, epoch_ms(e.event_at) AS at_ms, e.user_id, e.queue_id,
         e.event_key, e.type IN ('hangup', 'abandoned', 'rejected') AS is_end,
         row_number() OVER (
-            PARTITION BY e.request_id ORDER BY e.event_at, {_RANK}, e.event_key
+            PARTITION BY e.request_id ORDER BY {EVENT_ORDER}
         ) AS o
     FROM request_events e
     WHERE e.account_id = $account AND {{scope}}

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import duckdb
+
+from acdstats.storage import queue_calls
 
 # Each entry migrates from version i to i + 1; append, never edit a released step.
 MIGRATIONS: list[str] = [
@@ -174,7 +178,58 @@ MIGRATIONS: list[str] = [
     )
     GROUP BY ALL;
     """,
+    # 5: queue calls (SPEC 6.1) and their rollups (storage/queue_calls.py, queue_rollups.py).
+    """
+    CREATE TABLE queue_calls (
+        account_id BIGINT NOT NULL,
+        request_id VARCHAR NOT NULL,
+        queue_id BIGINT NOT NULL,
+        entered_at TIMESTAMP NOT NULL,
+        wait_ended_at TIMESTAMP NOT NULL,
+        outcome VARCHAR NOT NULL,      -- answered, abandoned, rejected, moved
+        seq BIGINT NOT NULL,           -- its enqueued's place in the request's event order
+        -- the answering offer: its operator and identity, and its call's end (answered calls)
+        user_id BIGINT,
+        offered_at TIMESTAMP,
+        answered_at TIMESTAMP,
+        ended_at TIMESTAMP,
+        -- samples in whole seconds (SPEC 6.2); abt = AT, the abandonment time
+        wt INTEGER NOT NULL,
+        sa INTEGER,
+        abt INTEGER,
+        tt INTEGER,
+        acw INTEGER,
+        ht INTEGER,
+        ql INTEGER
+    );
+    CREATE TABLE queue_rollup_hour (
+        account_id BIGINT NOT NULL, queue_id BIGINT NOT NULL, bucket TIMESTAMP NOT NULL,
+        tc BIGINT, ac BIGINT, uac BIGINT, rc BIGINT,
+        wt_count BIGINT, wt_sum BIGINT, wt_min INTEGER, wt_max INTEGER,
+        sa_count BIGINT, sa_sum BIGINT, sa_min INTEGER, sa_max INTEGER,
+        abt_count BIGINT, abt_sum BIGINT, abt_min INTEGER, abt_max INTEGER,
+        tt_count BIGINT, tt_sum BIGINT, tt_min INTEGER, tt_max INTEGER,
+        acw_count BIGINT, acw_sum BIGINT, acw_min INTEGER, acw_max INTEGER,
+        ht_count BIGINT, ht_sum BIGINT, ht_min INTEGER, ht_max INTEGER,
+        ql_count BIGINT, ql_sum BIGINT, ql_min INTEGER, ql_max INTEGER
+    );
+    CREATE TABLE queue_rollup_day AS SELECT * FROM queue_rollup_hour;
+    CREATE TABLE queue_rollup_month AS SELECT * FROM queue_rollup_hour;
+    CREATE TABLE queue_wt_hour (
+        account_id BIGINT NOT NULL, queue_id BIGINT NOT NULL, bucket TIMESTAMP NOT NULL,
+        wt INTEGER NOT NULL, n BIGINT NOT NULL
+    );
+    CREATE TABLE queue_wt_day AS SELECT * FROM queue_wt_hour;
+    CREATE TABLE queue_wt_month AS SELECT * FROM queue_wt_hour;
+    """,
 ]
+
+# Derived tables that a migration adds are filled from the stored events (as `acdstats
+# rebuild` would) once the schema is the newest, with the current code, for every database
+# that was below that version.
+_DERIVE_AFTER: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {
+    5: queue_calls.derive_all_accounts,
+}
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> None:
@@ -191,3 +246,8 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(MIGRATIONS[version])
         con.execute("INSERT INTO schema_version VALUES (?)", [version + 1])
         con.execute("COMMIT")
+    for version, derive in sorted(_DERIVE_AFTER.items()):
+        if current < version <= len(MIGRATIONS) and current > 0:
+            con.execute("BEGIN")
+            derive(con)
+            con.execute("COMMIT")
