@@ -145,18 +145,23 @@ def boolean(params: Mapping[str, str], name: str, default: bool) -> bool:
     return _BOOLEANS[value.lower()]
 
 
-def report(params: Mapping[str, str]) -> tuple[Item, ...]:
+def report(
+    params: Mapping[str, str],
+    catalogue: tuple[Item, ...] = ITEMS,
+    by_name: Mapping[str, Item] = BY_NAME,
+) -> tuple[Item, ...]:
+    """The `report` items of a method's catalogue (by short or long name, any case)."""
     value = _value(params, "report", required=False)
     if value is None or value.lower() == "all":
-        return ITEMS
+        return catalogue
     items: list[Item] = []
     for part in value.split(";"):
-        item = BY_NAME.get(part.strip().lower())
+        item = by_name.get(part.strip().lower())
         if item is None:
             raise ApiError(
                 errors.BAD_REPORT,
                 f"Invalid 'report' item {shown(part)}: expected 'all' or items of "
-                + ", ".join(i.short for i in ITEMS),
+                + ", ".join(i.short for i in catalogue),
             )
         if item not in items:
             items.append(item)

@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from acdstats.domain.queue_metrics import DEFAULT_THRESHOLDS
 from acdstats.services.statistics import DEFAULT_MAX_RECORDS
 from acdstats.storage.db import Database
 
@@ -23,6 +24,8 @@ class CallContext:
     user_id_as_number: bool = False
     now_ms: int | None = None  # a fixed clock (UTC epoch ms) for a missing to_date; None: now
     status_detail_as_object: bool = False  # acd_status as the bare object, not [object]
+    service_level_thresholds: tuple[int, ...] = DEFAULT_THRESHOLDS  # SL thresholds, seconds
+    service_level_as_fraction: bool = False  # SL as Voximplant's documented fraction
 
 
 Handler = Callable[[CallContext, Mapping[str, str]], Any]

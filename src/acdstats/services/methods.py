@@ -22,6 +22,7 @@ from acdstats.services.context import (
 from acdstats.services.csv_answer import CsvBody
 from acdstats.services.drilldown import Page, offers
 from acdstats.services.key_methods import KEY_METHODS
+from acdstats.services.queue_statistics import queue_statistics
 from acdstats.services.statistics import operator_statistics
 from acdstats.services.status_csv import status_csv
 from acdstats.services.status_statistics import operator_status_statistics
@@ -71,12 +72,23 @@ def _operator_status_statistics(ctx: CallContext, params: Mapping[str, str]) -> 
 
 def _offers(ctx: CallContext, params: Mapping[str, str]) -> Any:
     return offers(ctx.db.reader(), ctx.account_id, params, ctx.now_ms, ctx.user_id_as_number)
+def _queue_statistics(ctx: CallContext, params: Mapping[str, str]) -> Any:
+    return queue_statistics(
+        ctx.db.reader(),
+        ctx.account_id,
+        params,
+        ctx.max_records,
+        now_ms=ctx.now_ms,
+        thresholds=ctx.service_level_thresholds,
+        as_fraction=ctx.service_level_as_fraction,
+    )
 
 
 METHODS: dict[str, Method] = {
     "GetACDOperatorStatistics": Method(STATISTICS_ROLES, _operator_statistics),
     "GetACDOperatorStatusStatistics": Method(STATISTICS_ROLES, _operator_status_statistics),
     "GetACDOffers": Method(STATISTICS_ROLES, _offers),
+    "GetACDQueueStatistics": Method(STATISTICS_ROLES, _queue_statistics),
     **KEY_METHODS,
 }
 

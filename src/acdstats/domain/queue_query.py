@@ -1,0 +1,73 @@
+"""GetACDQueueStatistics parameters: validated in the order of SPEC 6's table, then section 8."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from acdstats import errors
+from acdstats.domain.metrics import Item
+from acdstats.domain.query import AGGREGATIONS, boolean, choice, id_list, report, timestamp
+from acdstats.domain.queue_metrics import DEFAULT_THRESHOLDS, QUEUE_BY_NAME, QUEUE_ITEMS
+from acdstats.domain.queue_metrics import parse_thresholds as parse_threshold_list
+from acdstats.errors import ApiError, shown
+
+
+@dataclass(frozen=True)
+class QueueStatisticsQuery:
+    from_ms: int
+    to_ms: int
+    queue_ids: tuple[int, ...] | None  # None = all
+    abbreviation: bool
+    items: tuple[Item, ...]
+    aggregation: str
+    by_queue: bool
+    thresholds: tuple[int, ...]  # service-level thresholds in seconds, ascending
+
+
+def parse_queue_statistics(
+    params: Mapping[str, str],
+    now_ms: int | None = None,
+    thresholds: tuple[int, ...] = DEFAULT_THRESHOLDS,
+) -> QueueStatisticsQuery:
+    """Validate raw string parameters; the first failure raises ApiError with its code.
+
+    thresholds: the server's service_level_thresholds, used unless the request names its own.
+    """
+    from_ms = timestamp(params, "from_date", required=True)
+    to_ms = timestamp(params, "to_date", required=False)
+    queue_ids = id_list(params, "acd_queue_id", errors.BAD_QUEUE_ID, required=False)
+    abbreviation = boolean(params, "abbreviation", default=True)
+    items = report(params, QUEUE_ITEMS, QUEUE_BY_NAME)
+    aggregation = choice(params, "aggregation", AGGREGATIONS, "none", errors.BAD_AGGREGATION)
+    # Section 8, in its order (timezone, percentiles, by_queue, service_level, format).
+    by_queue = boolean(params, "by_queue", default=False)
+    thresholds = service_level(params) or thresholds
+    assert from_ms is not None
+    if to_ms is None:
+        to_ms = int(time.time() * 1000) if now_ms is None else now_ms
+    if from_ms >= to_ms:
+        raise ApiError(
+            errors.BAD_DATE_RANGE,
+            f"Invalid date range: from_date {shown(params['from_date'])} must be before "
+            f"to_date {shown(params.get('to_date') or 'now')}",
+        )
+    return QueueStatisticsQuery(
+        from_ms, to_ms, queue_ids, abbreviation, items, aggregation, by_queue, thresholds
+    )
+
+
+def service_level(params: Mapping[str, str]) -> tuple[int, ...] | None:
+    """The request's `service_level` thresholds (SPEC 8), or None when absent or empty."""
+    value = params.get("service_level")
+    if not value:
+        return None
+    try:
+        return parse_threshold_list(value)
+    except ValueError as exc:
+        raise ApiError(
+            errors.INVALID_ARGUMENT,
+            f"Invalid 'service_level' {shown(value)}: expected a ';'-separated list of whole "
+            f"seconds 1..3600 ({exc})",
+        ) from None

@@ -1,0 +1,92 @@
+"""GetACDQueueStatistics: validated parameters in, the `result` list out (SPEC 6.3)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import duckdb
+
+from acdstats import errors
+from acdstats.domain.queue_metrics import DEFAULT_THRESHOLDS, fraction, percent
+from acdstats.domain.queue_query import QueueStatisticsQuery, parse_queue_statistics
+from acdstats.errors import ApiError
+from acdstats.storage.queue_statistics_sql import ITEM_COLUMNS, queue_statistics_sql
+from acdstats.storage.statistics_sql import BUCKETS
+
+DEFAULT_MAX_RECORDS = 1_000_000
+_ZERO = {"min": 0, "avg": 0, "max": 0, "count": 0, "sum": 0}
+
+
+def queue_statistics(
+    cur: duckdb.DuckDBPyConnection,
+    account_id: int,
+    params: Mapping[str, str],
+    max_records: int = DEFAULT_MAX_RECORDS,
+    now_ms: int | None = None,
+    thresholds: tuple[int, ...] = DEFAULT_THRESHOLDS,
+    as_fraction: bool = False,
+    use_rollups: bool = True,
+) -> list[dict[str, Any]]:
+    """The `result` of GetACDQueueStatistics for one account."""
+    query = parse_queue_statistics(params, now_ms, thresholds)
+    sql, sql_params = queue_statistics_sql(query, use_rollups)
+    sql_params["account"] = account_id
+    rows = cur.execute(f"{sql} LIMIT {int(max_records) + 1}", sql_params).fetchall()
+    if len(rows) > max_records:
+        raise ApiError(
+            errors.ANSWER_TOO_LARGE,
+            f"The answer has more than {max_records} statistics records (the server's "
+            "max_records limit): narrow the window, the queues or the aggregation",
+        )
+    return shape(query, rows, as_fraction)
+
+
+def shape(
+    query: QueueStatisticsQuery, rows: list[tuple[Any, ...]], as_fraction: bool = False
+) -> list[dict[str, Any]]:
+    """One element per (bucket[, queue]) row: time keys, acd_queue_id, then the items."""
+    bucket_names = [name for _, name in BUCKETS[query.aggregation]]
+    n_keys = len(bucket_names) + (1 if query.by_queue else 0)
+    names = [item.short if query.abbreviation else item.long for item in query.items]
+    level = fraction if as_fraction else percent
+    result = []
+    for row in rows:
+        element: dict[str, Any] = dict(zip(bucket_names, row, strict=False))
+        if query.by_queue:
+            element["acd_queue_id"] = row[n_keys - 1]
+        values = dict(zip(ITEM_COLUMNS, row[n_keys:], strict=False))
+        levels = row[n_keys + len(ITEM_COLUMNS) :]
+        total = int(values["tc"])
+        for item, name in zip(query.items, names, strict=True):
+            if item.kind == "object":
+                count = int(values[f"{item.sample}_count"])
+                element[name] = (
+                    {
+                        "min": values[f"{item.sample}_min"],
+                        "avg": int(values[f"{item.sample}_sum"]) // count,
+                        "max": values[f"{item.sample}_max"],
+                        "count": count,
+                        "sum": int(values[f"{item.sample}_sum"]),
+                    }
+                    if count
+                    else dict(_ZERO)
+                )
+            elif item.kind == "sum":
+                element[name] = int(values[f"{item.sample}_sum"])
+            elif item.kind == "count":
+                element[name] = total
+            elif item.kind == "calls":
+                n = int(values[item.sample])
+                element[name] = [{"count": n, "percent": percent(n, total)}]
+            else:
+                element[name] = [
+                    {
+                        "acceptable_waiting_time": threshold,
+                        "call_count": int(n),
+                        "service_level": level(int(n), total),
+                    }
+                    for threshold, n in zip(query.thresholds, levels, strict=True)
+                ]
+        result.append(element)
+    return result
