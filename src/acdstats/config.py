@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from acdstats.domain.timefmt import parse_request_time
+from acdstats.domain.queue_metrics import parse_thresholds
 
 DEFAULT_DB = "acdstats.duckdb"
 QUEUE_LOG_WRAPUP_ENV = "ACDSTATS_QUEUE_LOG_WRAPUP"  # comma-separated pause reasons = wrap-up
@@ -51,6 +52,10 @@ class Settings:
     body_timeout_s: float = 60.0  # a request's body must arrive within this after its headers
     idle_timeout_s: float = 5.0  # an idle keep-alive connection is closed after this
     max_connections: int = 1000  # open connections; one more is answered 503 and closed
+    # GetACDQueueStatistics: the SL thresholds (seconds, 1..3600, `;`-separated) unless a
+    # request names its own, and SL as Voximplant's documented fraction, not integer percents
+    service_level_thresholds: str = "20;30;60"
+    service_level_as_fraction: bool = False
 
     def __post_init__(self) -> None:
         if (self.tls_cert is None) != (self.tls_key is None):
@@ -75,6 +80,13 @@ class Settings:
         self.metrics_networks()  # raises ValueError on a malformed network
         if self.now is not None and parse_request_time(self.now) is None:
             raise ValueError(f"now {self.now!r} is not a UTC time 'YYYY-MM-DD HH:mm:ss'")
+        try:
+            parse_thresholds(self.service_level_thresholds)
+        except ValueError as exc:
+            raise ValueError(
+                f"service_level_thresholds {self.service_level_thresholds!r}: expected a "
+                f"';'-separated list of whole seconds 1..3600 ({exc})"
+            ) from None
 
     @property
     def now_ms(self) -> int | None:
@@ -87,6 +99,11 @@ class Settings:
     @property
     def tls(self) -> bool:
         return self.tls_cert is not None
+
+    @property
+    def thresholds(self) -> tuple[int, ...]:
+        """The service-level thresholds, ascending, each once."""
+        return parse_thresholds(self.service_level_thresholds)
 
     @property
     def database(self) -> str:

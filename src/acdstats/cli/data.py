@@ -24,6 +24,7 @@ from acdstats.cli.options import (
 from acdstats.config import resolve_path
 from acdstats.domain.buckets import load_zone
 from acdstats.domain.timefmt import parse_request_time
+from acdstats.domain.queue_metrics import parse_thresholds
 from acdstats.errors import ApiError
 from acdstats.importers import FORMATS
 from acdstats.services.csv_answer import CsvBody
@@ -193,6 +194,15 @@ def _print_report(name: str, report: IngestReport, timezone: str = "UTC") -> Non
         click.echo(f"  ... and {len(report.rejected) - _SHOWN_REJECTS} more (use --json)")
 
 
+def _thresholds(value: str) -> tuple[int, ...]:
+    try:
+        return parse_thresholds(value)
+    except ValueError as exc:
+        raise click.BadParameter(
+            f"{value!r}: expected a ';'-separated list of whole seconds 1..3600 ({exc})"
+        ) from None
+
+
 @click.command()
 @db_option
 @account_option
@@ -209,6 +219,19 @@ def _print_report(name: str, report: IngestReport, timezone: str = "UTC") -> Non
 )
 @status_detail_option
 @now_option
+@click.option(
+    "--service-level-thresholds",
+    "thresholds",
+    default="20;30;60",
+    show_default=True,
+    callback=lambda _ctx, _param, value: _thresholds(value),
+    help="Service-level thresholds in seconds, ';'-separated, 1..3600, as on serve.",
+)
+@click.option(
+    "--service-level-as-fraction",
+    is_flag=True,
+    help="Service levels as Voximplant's documented fraction (0.3333), not integer percents.",
+)
 @click.argument("method")
 @click.argument("params", nargs=-1)
 def query(
@@ -218,6 +241,8 @@ def query(
     user_id_as_number: bool,
     status_detail_as_object: bool | None,
     now: str | None,
+    thresholds: tuple[int, ...],
+    service_level_as_fraction: bool,
     method: str,
     params: tuple[str, ...],
 ) -> None:
@@ -247,6 +272,8 @@ def query(
         user_id_as_number=user_id_as_number,
         now_ms=None if now is None else parse_request_time(now),
         status_detail_as_object=bool(status_detail_as_object),
+        service_level_thresholds=thresholds,
+        service_level_as_fraction=service_level_as_fraction,
     )
     try:
         answer = respond(found, ctx, values)

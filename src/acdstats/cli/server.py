@@ -85,6 +85,16 @@ if TYPE_CHECKING:
 )
 @now_option
 @status_detail_option
+    "--service-level-thresholds",
+    default=None,
+    help="Service-level thresholds in seconds, ';'-separated, 1..3600 (default 20;30;60).",
+)
+@click.option(
+    "--service-level-as-fraction",
+    is_flag=True,
+    default=None,
+    help="Service levels as Voximplant's documented fraction (0.3333), not integer percents.",
+)
 def serve(**flags: object) -> None:
     """Serve platform_api (and the OpenAPI document at /openapi.json).
 

@@ -104,7 +104,7 @@ def id_list(
 ) -> tuple[int, ...] | None:
     """`all` (None) or a `;`-separated list of positive integers."""
     value = _value(params, name, required)
-    if value is None or value == "all":
+    if value is None or value.lower() == "all":
         return None
     ids = []
     for part in value.split(";"):

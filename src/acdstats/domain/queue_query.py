@@ -7,11 +7,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from acdstats import errors
+from acdstats.domain.extensions import parse_extensions
 from acdstats.domain.metrics import Item
 from acdstats.domain.query import AGGREGATIONS, boolean, choice, id_list, report, timestamp
 from acdstats.domain.queue_metrics import DEFAULT_THRESHOLDS, QUEUE_BY_NAME, QUEUE_ITEMS
-from acdstats.domain.queue_metrics import parse_thresholds as parse_threshold_list
 from acdstats.errors import ApiError, shown
+
+# The section-8 parameters this method takes so far (the others are ignored, SPEC 8).
+TAKES = frozenset({"by_queue", "service_level"})
 
 
 @dataclass(frozen=True)
@@ -41,9 +44,7 @@ def parse_queue_statistics(
     abbreviation = boolean(params, "abbreviation", default=True)
     items = report(params, QUEUE_ITEMS, QUEUE_BY_NAME)
     aggregation = choice(params, "aggregation", AGGREGATIONS, "none", errors.BAD_AGGREGATION)
-    # Section 8, in its order (timezone, percentiles, by_queue, service_level, format).
-    by_queue = boolean(params, "by_queue", default=False)
-    thresholds = service_level(params) or thresholds
+    extensions = parse_extensions(params, TAKES)
     assert from_ms is not None
     if to_ms is None:
         to_ms = int(time.time() * 1000) if now_ms is None else now_ms
@@ -54,20 +55,12 @@ def parse_queue_statistics(
             f"to_date {shown(params.get('to_date') or 'now')}",
         )
     return QueueStatisticsQuery(
-        from_ms, to_ms, queue_ids, abbreviation, items, aggregation, by_queue, thresholds
+        from_ms,
+        to_ms,
+        queue_ids,
+        abbreviation,
+        items,
+        aggregation,
+        extensions.by_queue,
+        extensions.service_level or thresholds,
     )
-
-
-def service_level(params: Mapping[str, str]) -> tuple[int, ...] | None:
-    """The request's `service_level` thresholds (SPEC 8), or None when absent or empty."""
-    value = params.get("service_level")
-    if not value:
-        return None
-    try:
-        return parse_threshold_list(value)
-    except ValueError as exc:
-        raise ApiError(
-            errors.INVALID_ARGUMENT,
-            f"Invalid 'service_level' {shown(value)}: expected a ';'-separated list of whole "
-            f"seconds 1..3600 ({exc})",
-        ) from None

@@ -128,6 +128,8 @@ def dispatch(
             user_id_as_number=state.settings.user_id_as_number,
             now_ms=state.settings.now_ms,
             status_detail_as_object=state.settings.status_detail_as_object,
+            service_level_thresholds=state.settings.thresholds,
+            service_level_as_fraction=state.settings.service_level_as_fraction,
         )
         return respond(method, ctx, params)
     except ApiError as exc:
