@@ -21,8 +21,6 @@ from tests.conftest import MORE_EXAMPLES
 
 # Folder prefix -> the issue whose work makes it pass.
 PENDING: dict[str, str] = {
-    "q0": "queue statistics (issue 11)",
-    "x06": "queue statistics as CSV (issues 11, 13)",
     "x08": "drill-down (issue 13)",
 }
 

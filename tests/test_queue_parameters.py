@@ -94,7 +94,7 @@ def test_ignored_and_empty_parameters(loaded: Database) -> None:
     # user_id and group are not parameters of this method; empty optional values = defaults.
     assert _answer(loaded, user_id="garbage", group="garbage", cmd="x") == plain
     empty = {"acd_queue_id": "", "report": "", "aggregation": "", "abbreviation": ""}
-    assert _answer(loaded, **empty, by_queue="", service_level="") == plain
+    assert _answer(loaded, None, **empty, by_queue="", service_level="") == plain
     assert _answer(loaded, acd_queue_id="ALL") == plain
     assert _answer(loaded, report="all") == plain
     assert _answer(loaded, acd_queue_id="6;77")["result"] == []

@@ -10,8 +10,8 @@ from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Any
 
-from acdstats.domain.timefmt import parse_request_time
 from acdstats.domain.queue_metrics import parse_thresholds
+from acdstats.domain.timefmt import parse_request_time
 
 DEFAULT_DB = "acdstats.duckdb"
 QUEUE_LOG_WRAPUP_ENV = "ACDSTATS_QUEUE_LOG_WRAPUP"  # comma-separated pause reasons = wrap-up

@@ -85,6 +85,7 @@ if TYPE_CHECKING:
 )
 @now_option
 @status_detail_option
+@click.option(
     "--service-level-thresholds",
     default=None,
     help="Service-level thresholds in seconds, ';'-separated, 1..3600 (default 20;30;60).",

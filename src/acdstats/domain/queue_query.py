@@ -14,7 +14,7 @@ from acdstats.domain.queue_metrics import DEFAULT_THRESHOLDS, QUEUE_BY_NAME, QUE
 from acdstats.errors import ApiError, shown
 
 # The section-8 parameters this method takes so far (the others are ignored, SPEC 8).
-TAKES = frozenset({"by_queue", "service_level"})
+TAKES = frozenset({"by_queue", "service_level", "format"})
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,7 @@ class QueueStatisticsQuery:
     aggregation: str
     by_queue: bool
     thresholds: tuple[int, ...]  # service-level thresholds in seconds, ascending
+    format: str = "json"  # or csv (SPEC 8.4)
 
 
 def parse_queue_statistics(
@@ -63,4 +64,5 @@ def parse_queue_statistics(
         aggregation,
         extensions.by_queue,
         extensions.service_level or thresholds,
+        extensions.format,
     )

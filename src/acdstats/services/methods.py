@@ -72,6 +72,8 @@ def _operator_status_statistics(ctx: CallContext, params: Mapping[str, str]) -> 
 
 def _offers(ctx: CallContext, params: Mapping[str, str]) -> Any:
     return offers(ctx.db.reader(), ctx.account_id, params, ctx.now_ms, ctx.user_id_as_number)
+
+
 def _queue_statistics(ctx: CallContext, params: Mapping[str, str]) -> Any:
     return queue_statistics(
         ctx.db.reader(),

@@ -8,14 +8,16 @@ from typing import Any
 import duckdb
 
 from acdstats import errors
+from acdstats.domain.metrics import floored_average
 from acdstats.domain.queue_metrics import DEFAULT_THRESHOLDS, fraction, percent
 from acdstats.domain.queue_query import QueueStatisticsQuery, parse_queue_statistics
 from acdstats.errors import ApiError
+from acdstats.services import csv_answer
+from acdstats.services.csv_answer import CsvBody
 from acdstats.storage.queue_statistics_sql import ITEM_COLUMNS, queue_statistics_sql
 from acdstats.storage.statistics_sql import BUCKETS
 
 DEFAULT_MAX_RECORDS = 1_000_000
-_ZERO = {"min": 0, "avg": 0, "max": 0, "count": 0, "sum": 0}
 
 
 def queue_statistics(
@@ -27,8 +29,8 @@ def queue_statistics(
     thresholds: tuple[int, ...] = DEFAULT_THRESHOLDS,
     as_fraction: bool = False,
     use_rollups: bool = True,
-) -> list[dict[str, Any]]:
-    """The `result` of GetACDQueueStatistics for one account."""
+) -> list[dict[str, Any]] | CsvBody:
+    """The `result` of GetACDQueueStatistics for one account (or its CSV answer)."""
     query = parse_queue_statistics(params, now_ms, thresholds)
     sql, sql_params = queue_statistics_sql(query, use_rollups)
     sql_params["account"] = account_id
@@ -39,7 +41,30 @@ def queue_statistics(
             f"The answer has more than {max_records} statistics records (the server's "
             "max_records limit): narrow the window, the queues or the aggregation",
         )
-    return shape(query, rows, as_fraction)
+    result = shape(query, rows, as_fraction)
+    return as_csv(query, result) if query.format == "csv" else result
+
+
+def as_csv(query: QueueStatisticsQuery, result: list[dict[str, Any]]) -> CsvBody:
+    """SPEC 8.4: the level keys, then each item's columns in report order."""
+    level = [name for _, name in BUCKETS[query.aggregation]]
+    level += ["acd_queue_id"] if query.by_queue else []
+    names = [item.short if query.abbreviation else item.long for item in query.items]
+    header = list(level)
+    for item, name in zip(query.items, names, strict=True):
+        header += csv_answer.item_columns(name, _CSV_KIND[item.kind], (), query.thresholds)
+    lines = []
+    for element in result:
+        line: list[Any] = [element.get(k) for k in level]
+        for item, name in zip(query.items, names, strict=True):
+            line += csv_answer.item_values(element[name], _CSV_KIND[item.kind])
+        lines.append(line)
+    return csv_answer.render(header, lines)
+
+
+# Item kinds as CSV columns: counts and sums are plain numbers.
+_CSV_KIND = {"object": "object", "sum": "number", "count": "number", "calls": "calls",
+             "service_level": "service_level"}  # fmt: skip
 
 
 def shape(
@@ -61,17 +86,14 @@ def shape(
         for item, name in zip(query.items, names, strict=True):
             if item.kind == "object":
                 count = int(values[f"{item.sample}_count"])
-                element[name] = (
-                    {
-                        "min": values[f"{item.sample}_min"],
-                        "avg": int(values[f"{item.sample}_sum"]) // count,
-                        "max": values[f"{item.sample}_max"],
-                        "count": count,
-                        "sum": int(values[f"{item.sample}_sum"]),
-                    }
-                    if count
-                    else dict(_ZERO)
-                )
+                total_s = int(values[f"{item.sample}_sum"])
+                element[name] = {
+                    "min": values[f"{item.sample}_min"] or 0,
+                    "avg": floored_average(total_s, count),
+                    "max": values[f"{item.sample}_max"] or 0,
+                    "count": count,
+                    "sum": total_s,
+                }
             elif item.kind == "sum":
                 element[name] = int(values[f"{item.sample}_sum"])
             elif item.kind == "count":
