@@ -10,26 +10,33 @@ second) so that each case ends quickly; a socket timeout far beyond them bounds 
 from __future__ import annotations
 
 import logging
+import random
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
 import httpx
 import pytest
+from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from acdstats.cli.main import main
 from acdstats.config import Settings
+from acdstats.errors import DatabaseDamaged
+from acdstats.services import keys
+from acdstats.services.ingest import ingest
 from acdstats.storage.db import Database
 from acdstats.web.app import create_app
 from acdstats.web.params import parse_form
 from acdstats.web.responses import TransportError
 from tests.authkit import STATS_PARAMS, new_key, token
-from tests.webkit import TestClient, running_server
+from tests.webkit import TestClient, running_server, seed_events
 
 STATS = {**STATS_PARAMS, "user_id": "all"}
 PATIENCE_S = 30.0  # how long a test waits for something that must happen much sooner
@@ -313,3 +320,68 @@ def _disconnect_mid_body(server: Server, caplog: pytest.LogCaptureFixture) -> No
     gone = [r for r in caplog.records if "disconnected" in r.getMessage()]
     assert len(gone) == 1 and gone[0].levelno == logging.INFO
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+
+
+# 4. Damaged database files -------------------------------------------------------------------
+
+
+def seeded_file(tmp_path: Path) -> bytes:
+    """The bytes of a closed database with some thousands of events in it."""
+    path = tmp_path / "seeded.duckdb"
+    db = Database(path)
+    account = keys.create_account(db, "a").account_id
+    ingest(db, account, enumerate(seed_events(1, tuple(range(1, 21)), (1, 2), 3000), start=1))
+    db.close()
+    return path.read_bytes()
+
+
+DAMAGES: dict[str, Callable[[bytes], bytes]] = {
+    "truncated to half": lambda data: data[: len(data) // 2],
+    "truncated to its header": lambda data: data[:12288],
+    "empty": lambda data: b"",
+    "random bytes": lambda data: random.Random(7).randbytes(300_000),
+}
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    return seeded_file(tmp_path_factory.mktemp("seeded"))
+
+
+@pytest.mark.parametrize("damage", list(DAMAGES))
+def test_a_damaged_file_is_refused_at_start(tmp_path: Path, seeded: bytes, damage: str) -> None:
+    path = tmp_path / "damaged.duckdb"
+    path.write_bytes(DAMAGES[damage](seeded))
+    with pytest.raises(DatabaseDamaged, match="damaged|truncated"):
+        Database(path)
+    for command in (
+        ["serve"],
+        ["account", "create", "--name", "x"],
+        ["key", "list", "--account-id", "1"],
+    ):
+        result = CliRunner().invoke(main, [*command, "--db", str(path)])
+        assert result.exit_code == 1, (command, result.output)
+        assert str(path) in result.output and "Traceback" not in result.output
+        assert isinstance(result.exception, SystemExit)
+
+
+def test_the_whole_file_opens(tmp_path: Path, seeded: bytes) -> None:
+    path = tmp_path / "whole.duckdb"
+    path.write_bytes(seeded)
+    Database(path).close()
+    Database(path, read_only=True).close()
+
+
+def test_storage_failing_during_requests_is_503_never_500(tmp_path: Path) -> None:
+    db = Database(tmp_path / "failing.duckdb")
+    owner = new_key(db, ["Owner"])
+    client = TestClient(create_app(Settings(), db), raise_server_exceptions=False)
+    headers = {"Authorization": "Bearer " + token(owner)}
+    assert client.post("/platform_api/GetACDOperatorStatistics", data=STATS,
+                       headers=headers).json() == {"result": []}  # fmt: skip
+    db.close()  # every query from now on fails inside DuckDB
+    answer = client.post("/platform_api/GetACDOperatorStatistics", data=STATS, headers=headers)
+    assert answer.status_code == 200 and answer.json()["error"]["code"] == 503
+    ingest_answer = client.post("/events", content=b"{}\n", headers=headers)
+    assert ingest_answer.status_code == 503 and ingest_answer.json()["error"]["code"] == 503
+    assert client.get("/health").status_code != 500

@@ -6,7 +6,7 @@ import click
 
 from acdstats.config import resolve_path
 from acdstats.domain.timefmt import parse_request_time
-from acdstats.errors import DatabaseLocked
+from acdstats.errors import DatabaseDamaged, DatabaseLocked
 from acdstats.storage.db import Database
 
 db_option = click.option(
@@ -25,7 +25,7 @@ def open_db(path: str | None, read_only: bool = False) -> Database:
         raise click.ClickException(f"no database at {resolve_path(path)} (import data first)")
     try:
         return Database(resolve_path(path), read_only=read_only)
-    except DatabaseLocked as exc:
+    except (DatabaseLocked, DatabaseDamaged) as exc:
         raise click.ClickException(str(exc)) from None
 
 

@@ -12,7 +12,7 @@ import click
 
 from acdstats.cli.options import now_option, status_detail_option
 from acdstats.config import Settings, load_settings
-from acdstats.errors import DatabaseLocked
+from acdstats.errors import DatabaseDamaged, DatabaseLocked
 
 if TYPE_CHECKING:
     import uvicorn
@@ -111,7 +111,7 @@ def serve(**flags: object) -> None:
         raise click.ClickException(str(exc)) from None
     try:
         app = create_app(settings)
-    except DatabaseLocked as exc:
+    except (DatabaseLocked, DatabaseDamaged) as exc:
         raise click.ClickException(str(exc)) from None
     scheme = "https" if settings.tls else "http"
     click.echo(

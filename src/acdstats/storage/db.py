@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 
-from acdstats.errors import DatabaseLocked, WriterBusy
+from acdstats.errors import DatabaseDamaged, DatabaseLocked, WriterBusy
 from acdstats.storage.schema import migrate
 
 CHECKPOINT_WAL_BYTES = 256 * 1024 * 1024
@@ -33,6 +33,16 @@ class Database:
                     f"database {self.path} is in use by another process "
                     "(is `acdstats serve` running on it?)"
                 ) from None
+            raise self._damaged(exc) from None
+        except duckdb.Error as exc:
+            raise self._damaged(exc) from None
+        try:
+            check_readable(self._con, self.path)
+        except duckdb.Error as exc:
+            self._con.close()
+            raise self._damaged(exc) from None
+        except DatabaseDamaged:
+            self._con.close()
             raise
         self._write_lock = threading.Lock()
         self._rehearsal: tuple[int, duckdb.DuckDBPyConnection] | None = None
@@ -40,6 +50,13 @@ class Database:
         self.checkpoint_wal_bytes = CHECKPOINT_WAL_BYTES
         if not read_only:
             migrate(self._con)
+
+    def _damaged(self, exc: BaseException) -> DatabaseDamaged:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return DatabaseDamaged(
+            f"database {self.path} cannot be read ({first}); it is damaged or not an acdstats "
+            "database: restore it from a backup, or give another --db"
+        )
 
     def reader(self) -> duckdb.DuckDBPyConnection:
         """A cursor for the calling thread (DuckDB connections are not shared across threads)."""
@@ -127,3 +144,37 @@ class Database:
 
     def close(self) -> None:
         self._con.close()
+
+
+# A DuckDB file: three 4 KiB headers, then fixed-size blocks.
+_HEADER_BYTES = 3 * 4096
+
+
+def check_readable(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Fail (duckdb.Error or DatabaseDamaged) unless the catalog and every table can be read.
+
+    Cheap at any size: the catalog and each table's segment list are read, and one row of
+    each table; the file must hold every block the header counts (a truncated file does
+    not, and DuckDB would only notice when a query reaches a missing block).
+    """
+    tables = con.execute(
+        "SELECT schema_name, table_name FROM duckdb_tables() "
+        "WHERE database_name = current_database()"
+    ).fetchall()
+    for schema, table in tables:
+        name = f'"{schema}"."{table}"'
+        con.execute(f"SELECT * FROM {name} LIMIT 1").fetchall()
+        con.execute(
+            "SELECT max(block_id) FROM pragma_storage_info(?)", [f"{schema}.{table}"]
+        ).fetchall()
+    row = con.execute("SELECT block_size, total_blocks FROM pragma_database_size()").fetchone()
+    if row is None or not path.exists():
+        return
+    block_size, total_blocks = int(row[0]), int(row[1])
+    needed = _HEADER_BYTES + block_size * total_blocks
+    size = path.stat().st_size
+    if total_blocks and size < needed:
+        raise DatabaseDamaged(
+            f"database {path} is truncated: {size} bytes, its header counts {total_blocks} "
+            f"blocks ({needed} bytes); restore it from a backup"
+        )

@@ -13,6 +13,7 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 from types import ModuleType
 
+import duckdb
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -55,6 +56,7 @@ def create_app(
         exception_handlers={
             HTTPException: _http_error,
             ClientDisconnect: _client_gone,
+            duckdb.Error: _storage_error,
             Exception: _internal_error,
         },
     )
@@ -72,6 +74,11 @@ async def _client_gone(request: Request, exc: Exception) -> Response:
     client = request.client.host if request.client else "?"
     log.info("client %s disconnected during %s %s", client, request.method, request.url.path)
     return Response(status_code=400)
+
+
+async def _storage_error(request: Request, exc: Exception) -> Response:
+    log.error("the database failed on %s %s: %s", request.method, request.url.path, exc)
+    return error_response(503, 503, "The server cannot use its database now; try again later")
 
 
 async def _internal_error(request: Request, exc: Exception) -> Response:
