@@ -344,3 +344,20 @@ def test_csv_of_a_big_answer(db: Database) -> None:
         "8,,,,,,46800,46800,46800,1,46800",
         "",
     ]
+
+
+@pytest.mark.parametrize("aggregation", ["hour", "day", "hour_of_day", "week", "month", "none"])
+def test_a_window_from_year_one(db: Database, aggregation: str) -> None:
+    """No bucket is made before the account's first span (else 17M hours would be)."""
+    events = [ev("status", "22:00:00", u=7, s="READY"), ev("status", "23:30:00", u=7, s="DND")]
+    load(db, events)
+    params = {"from_date": "0001-01-01 00:00:00", "to_date": "2026-03-03 00:00:00",
+              "user_id": "all", "aggregation": aggregation}  # fmt: skip
+    want = status_oracle.answer(events, params, NOW_MS)
+    for in_database in (False, True):
+        got = operator_status_statistics(
+            db.reader(), 1, params, now=NOW_MS, in_database=in_database
+        )
+        assert orjson.dumps({"result": got}) == orjson.dumps(want)
+    empty = operator_status_statistics(db.reader(), 2, params, now=NOW_MS)
+    assert orjson.dumps(empty) == b"[]"

@@ -15,11 +15,17 @@ from acdstats.domain.metrics import floored_average
 from acdstats.domain.status_query import StatusQuery, parse_status_statistics
 from acdstats.domain.statuses import STATUS_ORDER
 from acdstats.errors import ApiError
-from acdstats.storage.status_statistics import parts, status_answer_json, status_rows
+from acdstats.storage.status_statistics import (
+    first_span_ms,
+    parts,
+    status_answer_json,
+    status_rows,
+)
 
 # Answers that cannot have more records than this are shaped in Python (faster for a few
 # records: the rendering statement costs milliseconds to plan); bigger ones in the database.
 SMALL_ANSWER = 2_000
+LONG_WINDOW_MS = 400 * 86_400_000
 
 
 def now_ms() -> int:
@@ -41,7 +47,13 @@ def operator_status_statistics(
     small answer, else the JSON text rendered by the database (an orjson.Fragment).
     in_database forces one of the two (tests hold them to the same bytes)."""
     query = parse_status_statistics(params, now_ms() if now is None else now)
-    found = buckets(query.from_ms, query.end_ms, query.aggregation, query.zone)
+    start = query.from_ms
+    if query.end_ms - start > LONG_WINDOW_MS:
+        # A window reaching far back (from_date 0001-01-01 by hour): no bucket before the
+        # account's first span can hold a piece, so none is made.
+        first = first_span_ms(cur, account_id)
+        start = query.end_ms if first is None else max(start, first)
+    found = buckets(start, query.end_ms, query.aggregation, query.zone)
     heads, keys = _record_keys(query, found)
     pieces = parts(query, found, keys, use_rollups)
     most = float("inf") if query.user_ids is None else len(query.user_ids) * len(heads)

@@ -250,3 +250,13 @@ def _runs(pieces: list[Part]) -> list[tuple[int, int]]:
         else:
             runs.append((p.start_ms, p.end_ms))
     return runs
+
+
+def first_span_ms(cur: duckdb.DuckDBPyConnection, account_id: int) -> int | None:
+    """When the account's first span starts (None: it has none): no piece lies before it."""
+    row = cur.execute(
+        "SELECT least((SELECT min(start_ms) FROM status_spans WHERE account_id = $account), "
+        "(SELECT min(start_ms) FROM status_open WHERE account_id = $account))",
+        {"account": account_id},
+    ).fetchall()[0]
+    return None if row[0] is None else int(row[0])
