@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.authkit import token  # noqa: E402
 from tests.tls import TlsFiles, make_tls  # noqa: E402
+from tests.webkit import seed_events  # noqa: E402
 
 STATS = {"from_date": "2026-03-01 00:00:00", "to_date": "2026-04-01 00:00:00", "user_id": "all"}
 MAIN = "import sys; from acdstats.cli.main import main; sys.argv[0] = 'acdstats'; main()"
@@ -120,7 +121,9 @@ class Probe:
 
 
 @contextmanager
-def measured(server: Server, probe: Probe, rows: list[list[str]], name: str) -> Iterator[dict[str, str]]:
+def measured(
+    server: Server, probe: Probe, rows: list[list[str]], name: str
+) -> Iterator[dict[str, str]]:
     server.reset_peak()
     rss = server.status("VmRSS")
     fds = server.fds()
@@ -160,6 +163,22 @@ def still_open(sock: ssl.SSLSocket) -> bool:
         return True
     except (OSError, ssl.SSLError):
         return False
+
+
+def no_handshake(port: int, count: int, wait: float) -> str:
+    socks = [socket.create_connection(("127.0.0.1", port), timeout=30) for _ in range(count)]
+    time.sleep(wait)
+    alive = 0
+    for s in socks:
+        s.setblocking(False)
+        try:
+            alive += s.recv(1) != b""
+        except BlockingIOError:
+            alive += 1
+        except OSError:
+            pass
+        s.close()
+    return f"{count} TCP connections without a TLS handshake, {alive} still open after {wait:.0f} s"
 
 
 def idle_connections(ctx: ssl.SSLContext, port: int, count: int, wait: float) -> str:
@@ -223,7 +242,9 @@ def disconnect(ctx: ssl.SSLContext, port: int, authorization: str) -> None:
     sock = tls_socket(ctx, port)
     sock.sendall(
         b"POST /events HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-ndjson\r\n"
-        b"Authorization: " + authorization.encode() + b"\r\nContent-Length: 1000000\r\n\r\n"
+        b"Authorization: "
+        + authorization.encode()
+        + b"\r\nContent-Length: 1000000\r\n\r\n"
         + b"{}\n" * 300
     )
     time.sleep(0.5)
@@ -231,7 +252,9 @@ def disconnect(ctx: ssl.SSLContext, port: int, authorization: str) -> None:
     time.sleep(0.5)
 
 
-def damaged(src: Path, tls: TlsFiles, directory: Path, good: Path) -> list[list[str]]:
+def damaged(
+    src: Path, tls: TlsFiles, directory: Path, good: Path, credentials: dict[str, Any]
+) -> list[list[str]]:
     rows = []
     whole = good.read_bytes()
     cases: dict[str, Callable[[Path], None]] = {
@@ -251,8 +274,13 @@ def damaged(src: Path, tls: TlsFiles, directory: Path, good: Path) -> list[list[
         else:
             ctx = ssl.create_default_context(cafile=str(tls.ca_cert))
             base = f"https://127.0.0.1:{server.port}"
-            stats = httpx.post(base + "/platform_api/GetRoles", verify=ctx, timeout=30)
-            rows.append([name, "-", "-", "-", "-", f"serving; GetRoles {stats.status_code}"])
+            auth = {"Authorization": "Bearer " + token(credentials)}
+            stats = httpx.post(base + "/platform_api/GetACDOperatorStatistics", data=STATS,
+                               headers=auth, verify=ctx, timeout=30)  # fmt: skip
+            events = httpx.post(base + "/events", content=b'{"type": "hangup"}', headers=auth,
+                                verify=ctx, timeout=30)  # fmt: skip
+            rows.append([name, "-", "-", "-", "-", f"serving; statistics HTTP {stats.status_code} "
+                         f"{stats.text[:40]}, POST /events HTTP {events.status_code}"])  # fmt: skip
             server.stop()
         print(" | ".join(rows[-1]), flush=True)
     return rows
@@ -282,9 +310,18 @@ def main() -> None:
     probe = Probe(base, ctx, credentials)
     time.sleep(1.0)
     auth = "Bearer " + token(credentials, ttl=3600)
+    seed = b"".join(
+        json.dumps(e).encode() + b"\n"
+        for e in seed_events(1, tuple(range(1, 41)), queues=(1, 2, 3), calls=3000)
+    )
+    httpx.post(base + "/events", content=seed, headers={"Authorization": auth}, verify=ctx,
+               timeout=300)  # fmt: skip
     rows: list[list[str]] = []
     print("case | worst other wait s | RSS before MB | peak MB | fds | outcome")
-    wanted = (lambda n: args.only is None or n in args.only)
+
+    def wanted(name: str) -> bool:
+        return args.only is None or name in args.only
+
     ints = b"[" + b"1," * 7_999_999 + b"1]"
     cases: list[tuple[str, Callable[[], str]]] = [
         ("events-array", lambda: post(base, ctx, "/events", ints,
@@ -303,6 +340,7 @@ def main() -> None:
                                      {"Authorization": auth,
                                       "Content-Type": "application/x-www-form-urlencoded"})),
         ("idle-tls", lambda: idle_connections(ctx, server.port, 150, 15)),
+        ("no-handshake", lambda: no_handshake(server.port, 100, 15)),
         ("slow-header", lambda: slow_header(ctx, server.port, 30)),
         ("over-cap", lambda: over_cap(ctx, server.port, 300)),
     ]  # fmt: skip
@@ -321,21 +359,24 @@ def main() -> None:
         print(" | ".join(rows[-1]))
     if wanted("exp-before-iat"):
         bad = token(credentials, iat=time.time(), ttl=-5)
-        answer = httpx.post(base + "/platform_api/GetRoles", headers={"Authorization": "Bearer " + bad},
-                            verify=ctx)  # fmt: skip
+        answer = httpx.post(
+            base + "/platform_api/GetRoles", headers={"Authorization": "Bearer " + bad}, verify=ctx
+        )
         rows.append(["exp-before-iat", "-", "-", "-", "-", answer.text[:70]])
         print(" | ".join(rows[-1]))
     if wanted("disconnect"):
         before = server.output()
         disconnect(ctx, server.port, auth)
         logged = server.output()[len(before) :]
-        rows.append(["disconnect", "-", "-", "-", "-",
-                     f"{len(logged.splitlines())} log lines, {logged.count('Traceback')} tracebacks"])  # fmt: skip
+        lines, tracebacks = len(logged.splitlines()), logged.count("Traceback")
+        rows.append(
+            ["disconnect", "-", "-", "-", "-", f"{lines} log lines, {tracebacks} tracebacks"]
+        )
         print(" | ".join(rows[-1]))
     probe.stopping = True
     server.stop()
     if wanted("damaged"):
-        damaged(args.src, tls, work, db)
+        damaged(args.src, tls, work, db, credentials)
 
 
 if __name__ == "__main__":

@@ -113,6 +113,11 @@ def serve(**flags: object) -> None:
         app = create_app(settings)
     except (DatabaseLocked, DatabaseDamaged) as exc:
         raise click.ClickException(str(exc)) from None
+    # uvicorn has no option for it: a TLS handshake may take as long as a request's headers
+    # (asyncio's default is 60 s, during which the connection is not yet the protocol's).
+    import asyncio.constants
+
+    asyncio.constants.SSL_HANDSHAKE_TIMEOUT = settings.header_timeout_s
     scheme = "https" if settings.tls else "http"
     click.echo(
         f"acdstats: serving {settings.database} at {scheme}://{settings.host}:{settings.port}"
