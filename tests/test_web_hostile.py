@@ -184,8 +184,8 @@ def test_the_method_and_token_are_checked_before_the_body_is_read(db: Database) 
 @given(
     st.lists(
         st.tuples(
-            st.text(st.sampled_from("ab=+%&2F41é ;x"), max_size=6),
-            st.text(st.sampled_from("ab=+%2F41éx ;"), max_size=8),
+            st.text(st.sampled_from("ab=+%&2F41é ;x\r\n_\t"), max_size=6),
+            st.text(st.sampled_from("ab=+%2F41éx ;\r\n_\t"), max_size=8),
         ),
         max_size=5,
     )
