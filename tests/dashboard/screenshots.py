@@ -27,7 +27,7 @@ DAYS = 28
 PERIOD = "period=custom&from=2026-03-02&to=2026-03-29"
 
 VIEWS = [
-    ("overview", f"/overview?{PERIOD}", False),
+    ("overview", f"/overview?{PERIOD}", True),
     ("queues", f"/queues?{PERIOD}", False),
     ("queue", f"/queues/1?{PERIOD}", False),
     ("operators", f"/operators?{PERIOD}&sort=HT_avg&dir=desc", False),
@@ -70,7 +70,13 @@ def main(out: Path) -> None:
                 page.evaluate("f => { location.hash = f; }", "#" + fragment)
                 page.wait_for_function("f => document.body.dataset.shown === f", arg="#" + fragment)
                 page.wait_for_timeout(300)  # let uPlot finish drawing (pictures only)
-                page.screenshot(path=str(out / f"{name}.png"), full_page=full)
+                if name == "queues":  # five rows: the rest of the page is empty
+                    page.screenshot(
+                        path=str(out / f"{name}.png"),
+                        clip={"x": 0, "y": 0, "width": 1280, "height": 580},
+                    )
+                else:
+                    page.screenshot(path=str(out / f"{name}.png"), full_page=full)
                 print(out / f"{name}.png")
             browser.close()
         db.close()

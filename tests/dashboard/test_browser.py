@@ -313,6 +313,19 @@ def test_overview_and_queues(page: Any, deployment: Deployment) -> None:
         percent_of(total["AT"]["count"], tc)
     )
     assert page.inner_text("[data-tile=aht] .tile-value") == duration(avg_or_none(total["HT"]))
+    days = deployment.result("GetACDQueueStatistics", {**deployment.window(), "aggregation": "day"})
+    assert cells(page, "trend-table") == [
+        {
+            "id": b["date"],
+            "TC": count(b["TC"]),
+            "AC": count(b["AC"][0]["count"]),
+            "SL": percent(b["SL"][0]["service_level"]),
+            "SA": duration(avg_or_none(b["SA"])),
+            "WT": duration(b["WT"]["avg"]),
+        }
+        for b in days
+    ]
+    assert len(days) == 3
     hours = deployment.result(
         "GetACDQueueStatistics", {**deployment.window(), "aggregation": "hour"}
     )
@@ -332,8 +345,20 @@ def test_overview_and_queues(page: Any, deployment: Deployment) -> None:
     if by_queue and "acd_queue_id" in by_queue[0]:
         assert [r["id"] for r in shown] == [str(q["acd_queue_id"]) for q in by_queue]
         for row, q in zip(shown, by_queue, strict=True):
-            assert row["TC"] == count(q["TC"])
-            assert row["SL"] == percent(q["SL"][0]["service_level"])
+            assert row == {
+                "id": str(q["acd_queue_id"]),
+                "TC": count(q["TC"]),
+                "AC": count(q["AC"][0]["count"]),
+                "UAC": count(q["UAC"][0]["count"]),
+                "RC": count(q["RC"][0]["count"]),
+                "SL": percent(q["SL"][0]["service_level"]),
+                "SA": duration(avg_or_none(q["SA"])),
+                "WT": duration(q["WT"]["avg"]),
+                "WT_max": duration(q["WT"]["max"]),
+                "abandon": percent(percent_of(q["AT"]["count"], q["TC"])),
+                "HT": duration(avg_or_none(q["HT"])),
+                "QL": count(q["QL"]["max"]),
+            }
         page.click(f"#queues-table a:text-is('{by_queue[0]['acd_queue_id']}')")
         wait_text(page, "main h1", f"Queue {by_queue[0]['acd_queue_id']}")
         wait_loaded(page)
