@@ -88,8 +88,12 @@ def test_demo_examples_work_as_printed(tmp_path: Path) -> None:
     assert len(expected["result"]) == 50
     statistics, end = json.JSONDecoder().raw_decode(from_client.stdout)
     assert statistics == expected
-    status = json.loads(from_client.stdout[end:])
+    decoder = json.JSONDecoder()
+    status, end = decoder.raw_decode(from_client.stdout, end + 1)
     assert status["result"][0]["user_id"] == "1001"
+    queues = json.loads(from_client.stdout[end:])
+    levels = [day["SL"][0]["service_level"] for day in queues["result"]]
+    assert len(levels) == 30 and all(0 <= level <= 100 for level in levels)
 
     again, _ = start_demo(folder, port)
     assert "reused" in stop(again)

@@ -99,7 +99,14 @@ status = api.get_acd_operator_status_statistics(
     datetime({first.year}, {first.month}, {first.day}), [1001],
     to_date=datetime({first.year}, {first.month}, {first.day}, 23, 59, 59), aggregation="hour",
 )
-print(json.dumps(status, default=str, indent=1))"""
+print(json.dumps(status, default=str, indent=1))
+# Per queue and day: calls, answered, abandoned, rejected, service level, waiting time
+queues = api.get_acd_queue_statistics(
+    datetime({first.year}, {first.month}, {first.day}), "all",
+    to_date=datetime({end.year}, {end.month}, {end.day}), aggregation="day",
+    report="TC;AC;UAC;RC;SL;WT",
+)
+print(json.dumps(queues, default=str, indent=1))"""
     status_url = f"https://{endpoint}/platform_api/GetACDOperatorStatusStatistics"
     return f"""\
 acdstats demo: {demo.days} days ({first} .. {end - timedelta(days=1)}) of {demo.config.operators} \
