@@ -10,7 +10,7 @@ import pytest
 from acdstats.storage.db import Database
 
 DATA = Path(__file__).resolve().parent / "data"
-EXAMPLES = DATA / "examples"  # copies of ../shared (scripts/refresh-examples)
+EXAMPLES = DATA / "examples"  # the contract's worked examples, copied (scripts/refresh-examples)
 MORE_EXAMPLES = DATA / "more-examples"
 
 
