@@ -217,27 +217,28 @@ def slow_header(ctx: ssl.SSLContext, port: int, limit: float) -> str:
 
 
 def over_cap(ctx: ssl.SSLContext, port: int, count: int) -> str:
-    socks, refused = [], 0
+    """`count` connections held open, each sending a request as soon as it is connected."""
+    socks, failed = [], 0
     for _ in range(count):
         try:
             s = tls_socket(ctx, port)
-        except OSError:
-            refused += 1
+            s.sendall(b"GET /openapi.json HTTP/1.1\r\nHost: x\r\n\r\n")
+        except (OSError, ssl.SSLError):
+            failed += 1
             continue
         socks.append(s)
-    answered_503 = answered_200 = 0
+    statuses: dict[str, int] = {}
     for s in socks:
         try:
-            s.sendall(b"GET /openapi.json HTTP/1.1\r\nHost: x\r\n\r\n")
             s.settimeout(10)
-            head = s.recv(200)
-            answered_503 += b" 503 " in head
-            answered_200 += b" 200 " in head
+            status = s.recv(200)[9:12].decode() or "closed"
         except (OSError, ssl.SSLError):
-            pass
+            status = "closed"
+        statuses[status] = statuses.get(status, 0) + 1
     for s in socks:
         s.close()
-    return f"{len(socks)} connected, {answered_200} served, {answered_503} refused with 503"
+    shown = ", ".join(f"{n} answered {k}" for k, n in sorted(statuses.items()))
+    return f"{len(socks)} connected: {shown}; {failed} failed"
 
 
 def disconnect(ctx: ssl.SSLContext, port: int, authorization: str) -> None:
