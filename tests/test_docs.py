@@ -11,6 +11,8 @@ import click
 
 from acdstats.cli.main import COMMAND_MODULES, load_command
 from acdstats.config import Settings
+from acdstats.services.key_methods import PARAMETERS as KEY_PARAMETERS
+from acdstats.web.openapi import document
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
 
@@ -72,3 +74,29 @@ def test_the_lazy_command_table_matches_the_modules() -> None:
         for command in importlib.import_module(module).COMMANDS
     }
     assert found == COMMAND_MODULES
+
+
+API = (Path(__file__).resolve().parents[1] / "docs" / "api.md").read_text()
+
+
+def _section(title: str) -> str:
+    """The text of docs/api.md under the heading that names `title`, to the next heading."""
+    match = re.search(rf"^#+ {re.escape(title)}\n(.*?)(?=^#+ |\Z)", API, flags=re.M | re.S)
+    assert match is not None, f"docs/api.md has no section for {title}"
+    return match.group(1)
+
+
+def test_the_api_document_covers_every_served_method_and_parameter() -> None:
+    served = document()["paths"]
+    keys_table = _section("Key management")
+    for path, operations in served.items():
+        if not path.startswith("/platform_api/"):
+            assert f"{next(iter(operations)).upper()} {path}" in API, path
+            continue
+        name = path.removeprefix("/platform_api/")
+        if name in KEY_PARAMETERS:  # a row of the key-management table
+            text = keys_table.split(f"`{name}`", 1)[1].split("\n", 1)[0]
+        else:  # a section of its own
+            text = _section(name)
+        for parameter in operations["get"]["parameters"]:
+            assert f"`{parameter['name']}`" in text, (name, parameter["name"])

@@ -60,6 +60,17 @@ def _extensions(*names: str) -> list[tuple[str, bool, str]]:
     return [(n, False, EXTENSION_PARAMETERS[n]) for n in names]
 
 
+# GetACDQueueStatistics, in the order of SPEC 6's table (no user_id, no group).
+QUEUE_STATISTICS_PARAMETERS = [
+    ("from_date", True, "UTC 'YYYY-MM-DD HH:mm:ss', inclusive start (queue calls by entry)"),
+    ("to_date", False, "UTC 'YYYY-MM-DD HH:mm:ss', exclusive end (default: now)"),
+    ("acd_queue_id", False, "'all' or ';'-separated queue ids (default: all)"),
+    ("abbreviation", False, "Boolean (default true): short item names"),
+    ("report", False, "'all' or ';'-separated items: WT SA AT TT ACW HT QL TC AC UAC RC SL TWT "
+     "TST TAT THT TTT TACW"),
+    ("aggregation", False, "day, hour, hour_of_day, week, month or none (default)"),
+]  # fmt: skip
+
 DRILLDOWN_PARAMETERS = [
     ("from_date", True, "'YYYY-MM-DD HH:mm:ss' (UTC, or local with timezone), inclusive start"),
     ("to_date", False, "'YYYY-MM-DD HH:mm:ss', exclusive end (default: now)"),
@@ -74,6 +85,8 @@ PARAMETERS: dict[str, list[tuple[str, bool, str]]] = {
     "GetACDOperatorStatistics": STATISTICS_PARAMETERS
     + _extensions("timezone", "percentiles", "by_queue", "format"),
     "GetACDOperatorStatusStatistics": STATUS_STATISTICS_PARAMETERS,
+    "GetACDQueueStatistics": QUEUE_STATISTICS_PARAMETERS
+    + _extensions("by_queue", "service_level", "format"),
     "GetACDOffers": DRILLDOWN_PARAMETERS,
     **KEY_PARAMETERS,
 }
