@@ -69,6 +69,12 @@ def parts(
     ]
 
 
+def uniform(query: StatusQuery) -> bool:
+    """UTC buckets of one width (hour, hour_of_day, day) or the one bucket of none: spans are
+    cut by arithmetic, and no bucket table is needed."""
+    return query.zone is None and (query.aggregation in _WIDTH or query.aggregation == "none")
+
+
 def aggregate_sql(query: StatusQuery, pieces: list[Part]) -> str:
     """SQL of rows (user_id, key, status, n, total, low, high, *percentiles), unordered;
     with local buckets it reads the registered table status_buckets."""
@@ -93,7 +99,7 @@ def aggregate_sql(query: StatusQuery, pieces: list[Part]) -> str:
             f"WHERE {where} AND start_ms < {hi} AND end_ms > {lo}"
         )
 
-    if level is not None or query.aggregation == "none" and query.zone is None:
+    if uniform(query):
         # UTC buckets of one width (or the one bucket of none): each span is cut by
         # arithmetic, no join; the key of an aligned bucket start b is keymap[b's index].
         width = level[1] if level is not None else 0
@@ -169,8 +175,10 @@ def status_rows(
     if not pieces:
         return []
     order = "user_id, key, status" if query.group == "user" else "key, user_id, status"
+    sql = f"{aggregate_sql(query, pieces)} ORDER BY {order}"
+    if uniform(query):  # (registering a table costs milliseconds)
+        return cur.execute(sql, {"account": account_id}).fetchall()
     with registered(cur, "status_buckets", _bucket_table(pieces)):
-        sql = f"{aggregate_sql(query, pieces)} ORDER BY {order}"
         return cur.execute(sql, {"account": account_id}).fetchall()
 
 
@@ -203,15 +211,15 @@ def status_answer_json(
         detail = f"'[' || {detail} || ']'"
     user = "user_id::VARCHAR" if user_id_as_number else "'\"' || user_id || '\"'"
     if query.group == "user":
-        record = "'{' || h.head || CASE WHEN h.head = '' THEN '' ELSE ',' END"
+        record = "'{' || head || CASE WHEN head = '' THEN '' ELSE ',' END"
         group_key, inner, group_head = "user_id", "key", f"'{{\"user_id\":' || {user} || ','"
     else:
         record = f"'{{\"user_id\":' || {user} || ','"
         group_key, inner = "key", "user_id"
-        group_head = (
-            "'{' || any_value(h.head) || CASE WHEN any_value(h.head) = '' THEN '' ELSE ',' END"
-        )
+        group_head = "'{' || any_value(head) || CASE WHEN any_value(head) = '' THEN '' ELSE ',' END"
     pcts = "".join(f", p{int(p)}" for p in query.percentiles)
+    # The keys' time fields as one list literal (SQL strings: quotes doubled).
+    head_list = "([" + ", ".join("'" + h.replace("'", "''") + "'" for h in heads) + "]::VARCHAR[])"
     aggregate = aggregate_sql(query, pieces)
     # Column names for the aggregate's percentile columns.
     sql = f"""
@@ -220,23 +228,24 @@ def status_answer_json(
     ),
     records AS (
         SELECT user_id, key, {record} || '"acd_status":' || {detail} || '}}' AS doc
-        FROM agg a JOIN status_heads h USING (key)
-        GROUP BY user_id, key, h.head
+        FROM (SELECT *, {head_list}[key + 1] AS head FROM agg)
+        GROUP BY user_id, key, head
         ORDER BY {group_key}, {inner} LIMIT {int(limit) + 1}
     ),
     groups AS (
         SELECT {group_key}, {group_head} || '"statistics":['
             || string_agg(doc, ',' ORDER BY {inner}) || ']}}' AS doc, count(*) AS n
-        FROM records r JOIN status_heads h USING (key)
+        FROM (SELECT *, {head_list}[key + 1] AS head FROM records)
         GROUP BY {group_key}
     )
     SELECT '[' || coalesce(string_agg(doc, ',' ORDER BY {group_key}), '') || ']',
         coalesce(sum(n), 0)::BIGINT
     FROM groups
     """
-    head_table = {"key": int64(list(range(len(heads)))), "head": heads}
-    with registered(cur, "status_buckets", _bucket_table(pieces)):
-        with registered(cur, "status_heads", head_table):
+    if uniform(query):
+        text, records = cur.execute(sql, {"account": account_id}).fetchall()[0]
+    else:
+        with registered(cur, "status_buckets", _bucket_table(pieces)):
             text, records = cur.execute(sql, {"account": account_id}).fetchall()[0]
     return str(text), int(records)
 
