@@ -20,9 +20,7 @@ from acdstats.storage.db import Database
 from tests.conftest import MORE_EXAMPLES
 
 # Folder prefix -> the issue whose work makes it pass.
-PENDING: dict[str, str] = {
-    "x08": "drill-down (issue 13)",
-}
+PENDING: dict[str, str] = {}
 
 
 def _cases() -> list[object]:

@@ -225,3 +225,32 @@ def test_offer_records_make_no_queue_calls(db: Database) -> None:
     record = {"type": "offer", "request_id": "x", "queue_id": 5, "user_id": 7, **times}
     store(db, [record])
     assert ask(db) == []
+
+
+def test_queue_calls_drill_down_pages_and_filters(db: Database) -> None:
+    store(db, [
+        ev("enqueued", "10:00:00", request_id="f", queue_id=5),
+        ev("enqueued", "10:00:21", request_id="f", queue_id=6),  # f moves to queue 6
+        ev("offered", "10:00:30", request_id="f", user_id=8),
+        ev("answered", "10:00:33", request_id="f", user_id=8),
+        ev("enqueued", "10:01:00", request_id="g", queue_id=5),
+        ev("rejected", "10:01:00.400", request_id="g"),
+    ])  # fmt: skip
+    method = find_method("GetACDQueueCalls")
+
+    def page(**params: str) -> Any:
+        return call(method, CallContext(db, 1), {**WINDOW, **params})
+
+    everything = page()
+    assert [(r["request_id"], r["acd_queue_id"], r["outcome"], r["user_id"], r["WT"])
+            for r in everything["result"]] == [
+        ("f", 5, "moved", None, 21), ("f", 6, "answered", "8", 12), ("g", 5, "rejected", None, 0),
+    ]  # fmt: skip
+    assert (everything["total_count"], everything["count"]) == (3, 3)
+    second = page(count="1", offset="1")
+    assert second["result"] == everything["result"][1:2] and second["total_count"] == 3
+    assert page(offset="3")["result"] == []
+    assert [r["outcome"] for r in page(outcome="rejected;moved")["result"]] == ["moved", "rejected"]
+    assert page(acd_queue_id="6", user_id="garbage")["total_count"] == 1  # no user_id here
+    assert page(outcome="unanswered")["error"]["code"] == 101
+    assert page(count="0")["error"]["code"] == 101

@@ -20,7 +20,7 @@ from acdstats.services.context import (
     Method,
 )
 from acdstats.services.csv_answer import CsvBody
-from acdstats.services.drilldown import Page, offers
+from acdstats.services.drilldown import Page, offers, queue_calls
 from acdstats.services.key_methods import KEY_METHODS
 from acdstats.services.queue_statistics import queue_statistics
 from acdstats.services.statistics import operator_statistics
@@ -74,6 +74,10 @@ def _offers(ctx: CallContext, params: Mapping[str, str]) -> Any:
     return offers(ctx.db.reader(), ctx.account_id, params, ctx.now_ms, ctx.user_id_as_number)
 
 
+def _queue_calls(ctx: CallContext, params: Mapping[str, str]) -> Any:
+    return queue_calls(ctx.db.reader(), ctx.account_id, params, ctx.now_ms, ctx.user_id_as_number)
+
+
 def _queue_statistics(ctx: CallContext, params: Mapping[str, str]) -> Any:
     return queue_statistics(
         ctx.db.reader(),
@@ -90,6 +94,7 @@ METHODS: dict[str, Method] = {
     "GetACDOperatorStatistics": Method(STATISTICS_ROLES, _operator_statistics),
     "GetACDOperatorStatusStatistics": Method(STATISTICS_ROLES, _operator_status_statistics),
     "GetACDOffers": Method(STATISTICS_ROLES, _offers),
+    "GetACDQueueCalls": Method(STATISTICS_ROLES, _queue_calls),
     "GetACDQueueStatistics": Method(STATISTICS_ROLES, _queue_statistics),
     **KEY_METHODS,
 }

@@ -81,6 +81,12 @@ DRILLDOWN_PARAMETERS = [
     ("count", False, "Rows per page, 1..1000 (default 100)"),
     ("offset", False, "Rows to skip, >= 0 (default 0)"),
 ]
+_QUEUE_CALL_OUTCOME = "'all' (default) or ';'-separated: answered, abandoned, rejected, moved"
+QUEUE_CALLS_PARAMETERS = [
+    (name, required, _QUEUE_CALL_OUTCOME if name == "outcome" else text)
+    for name, required, text in DRILLDOWN_PARAMETERS
+    if name != "user_id"
+]
 PARAMETERS: dict[str, list[tuple[str, bool, str]]] = {
     "GetACDOperatorStatistics": STATISTICS_PARAMETERS
     + _extensions("timezone", "percentiles", "by_queue", "format"),
@@ -88,6 +94,7 @@ PARAMETERS: dict[str, list[tuple[str, bool, str]]] = {
     "GetACDQueueStatistics": QUEUE_STATISTICS_PARAMETERS
     + _extensions("by_queue", "service_level", "format"),
     "GetACDOffers": DRILLDOWN_PARAMETERS,
+    "GetACDQueueCalls": QUEUE_CALLS_PARAMETERS,
     **KEY_PARAMETERS,
 }
 
