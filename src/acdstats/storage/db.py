@@ -25,6 +25,8 @@ class Database:
 
     def __init__(self, path: str | os.PathLike[str], read_only: bool = False):
         self.path = Path(path)
+        # Replaying a write-ahead log at open allocates blocks the file does not hold yet.
+        replays_wal = self.path.with_name(self.path.name + ".wal").exists()
         try:
             self._con = duckdb.connect(str(self.path), read_only=read_only)
         except duckdb.IOException as exc:
@@ -37,7 +39,7 @@ class Database:
         except duckdb.Error as exc:
             raise self._damaged(exc) from None
         try:
-            check_readable(self._con, self.path)
+            check_readable(self._con, None if replays_wal else self.path)
         except duckdb.Error as exc:
             self._con.close()
             raise self._damaged(exc) from None
@@ -150,12 +152,13 @@ class Database:
 _HEADER_BYTES = 3 * 4096
 
 
-def check_readable(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+def check_readable(con: duckdb.DuckDBPyConnection, path: Path | None) -> None:
     """Fail (duckdb.Error or DatabaseDamaged) unless the catalog and every table can be read.
 
     Cheap at any size: the catalog and each table's segment list are read, and one row of
-    each table; the file must hold every block the header counts (a truncated file does
-    not, and DuckDB would only notice when a query reaches a missing block).
+    each table; the file (when given: not while a write-ahead log was replayed into it) must
+    be long enough for the blocks in use (a truncated file is not, and DuckDB would only
+    notice when a query reaches a missing block).
     """
     tables = con.execute(
         "SELECT schema_name, table_name FROM duckdb_tables() "
@@ -167,14 +170,16 @@ def check_readable(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         con.execute(
             "SELECT max(block_id) FROM pragma_storage_info(?)", [f"{schema}.{table}"]
         ).fetchall()
-    row = con.execute("SELECT block_size, total_blocks FROM pragma_database_size()").fetchone()
-    if row is None or not path.exists():
+    # used_blocks, not total_blocks: DuckDB trims free blocks off the end of the file, so
+    # the header can count blocks the file rightly does not hold; each used one it must.
+    row = con.execute("SELECT block_size, used_blocks FROM pragma_database_size()").fetchone()
+    if row is None or path is None or not path.exists():
         return
-    block_size, total_blocks = int(row[0]), int(row[1])
-    needed = _HEADER_BYTES + block_size * total_blocks
+    block_size, used_blocks = int(row[0]), int(row[1])
+    needed = _HEADER_BYTES + block_size * used_blocks
     size = path.stat().st_size
-    if total_blocks and size < needed:
+    if used_blocks and size < needed:
         raise DatabaseDamaged(
-            f"database {path} is truncated: {size} bytes, its header counts {total_blocks} "
-            f"blocks ({needed} bytes); restore it from a backup"
+            f"database {path} is truncated: {size} bytes, but {used_blocks} blocks in use "
+            f"need {needed}; restore it from a backup"
         )
