@@ -66,3 +66,12 @@ class WriterBusy(StorageUnavailable):
 
 class DatabaseDamaged(Exception):
     """The database file cannot be read: not a DuckDB file, truncated, or otherwise damaged."""
+
+
+def answer_too_large(max_records: int, narrow: str = "the operators") -> ApiError:
+    """Error 569: the answer would have more statistics records than the server allows."""
+    return ApiError(
+        ANSWER_TOO_LARGE,
+        f"The answer has more than {max_records} statistics records (the server's "
+        f"max_records limit): narrow the window, {narrow} or the aggregation",
+    )

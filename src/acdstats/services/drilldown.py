@@ -68,6 +68,22 @@ def _filters(query: DrillDownQuery, params: dict[str, Any]) -> str:
     return " AND ".join(where)
 
 
+def _page(
+    cur: duckdb.DuckDBPyConnection,
+    query: DrillDownQuery,
+    sql_params: dict[str, Any],
+    select: str,
+    where: str,
+    order: str,
+) -> tuple[int, list[tuple[Any, ...]]]:
+    """(all matching rows, this page's rows) of `select ... WHERE where ORDER BY order`."""
+    count_sql = f"SELECT count(*) FROM ({select} WHERE {where})"
+    total = int(cur.execute(count_sql, sql_params).fetchall()[0][0])
+    page = f"LIMIT {int(query.count)} OFFSET {int(query.offset)}"
+    rows = cur.execute(f"{select} WHERE {where} ORDER BY {order} {page}", sql_params).fetchall()
+    return total, rows
+
+
 def offers(
     cur: duckdb.DuckDBPyConnection,
     account_id: int,
@@ -78,21 +94,19 @@ def offers(
     query = parse_drilldown(params, OFFER_OUTCOMES, True, now_ms)
     sql_params: dict[str, Any] = {"account": account_id}
     where = _filters(query, sql_params)
-    total = cur.execute(f"SELECT count(*) FROM offers WHERE {where}", sql_params).fetchall()[0][0]
     # SPEC 8.5's order: offered_at, request_id (code points: DuckDB compares bytes of UTF-8,
     # which orders as code points), user_id, records before events, then first in first out
     # (the earlier answer, then the earlier end, closes the earlier of two same-instant rings).
-    rows = cur.execute(
-        f"""
-        SELECT request_id, user_id, queue_id, epoch_ms(offered_at), epoch_ms(answered_at),
-               epoch_ms(ended_at), epoch_ms(acw_ended_at), sa, tt, acw, ht
-        FROM offers WHERE {where}
-        ORDER BY offered_at, request_id, user_id, source = 'e',
-                 answered_at NULLS LAST, ended_at NULLS LAST
-        LIMIT {int(query.count)} OFFSET {int(query.offset)}
-        """,
+    total, rows = _page(
+        cur,
+        query,
         sql_params,
-    ).fetchall()
+        "SELECT request_id, user_id, queue_id, epoch_ms(offered_at), epoch_ms(answered_at), "
+        "epoch_ms(ended_at), epoch_ms(acw_ended_at), sa, tt, acw, ht FROM offers",
+        where,
+        "offered_at, request_id, user_id, source = 'e', answered_at NULLS LAST, "
+        "ended_at NULLS LAST",
+    )
     zone = query.ext.zone
     records = []
     for row in rows:
@@ -103,7 +117,7 @@ def offers(
         records.append(record)
     if query.ext.format == "csv":
         return csv_answer.render(OFFER_KEYS, ([r[k] for k in OFFER_KEYS] for r in records))
-    return Page(records, int(total))
+    return Page(records, total)
 
 
 def queue_calls(
@@ -125,21 +139,16 @@ def queue_calls(
         where.append(f"queue_id IN ({', '.join(map(str, map(int, query.queue_ids)))})")
     if set(query.outcomes) != set(QUEUE_CALL_OUTCOMES):
         where.append(f"outcome IN ({', '.join(repr(o) for o in query.outcomes)})")
-    condition = " AND ".join(where)
-    total = cur.execute(
-        f"SELECT count(*) FROM queue_calls WHERE {condition}", sql_params
-    ).fetchall()[0][0]
     # SPEC 8.5's order: entered_at, request_id, then the request's event order (seq).
-    rows = cur.execute(
-        f"""
-        SELECT request_id, queue_id, epoch_ms(entered_at), epoch_ms(wait_ended_at), outcome,
-               user_id, wt, sa, abt, tt, acw, ht, ql
-        FROM queue_calls WHERE {condition}
-        ORDER BY entered_at, request_id, seq
-        LIMIT {int(query.count)} OFFSET {int(query.offset)}
-        """,
+    total, rows = _page(
+        cur,
+        query,
         sql_params,
-    ).fetchall()
+        "SELECT request_id, queue_id, epoch_ms(entered_at), epoch_ms(wait_ended_at), outcome, "
+        "user_id, wt, sa, abt, tt, acw, ht, ql FROM queue_calls",
+        " AND ".join(where),
+        "entered_at, request_id, seq",
+    )
     zone = query.ext.zone
     records = []
     for row in rows:
@@ -153,4 +162,4 @@ def queue_calls(
         return csv_answer.render(
             QUEUE_CALL_KEYS, ([r[k] for k in QUEUE_CALL_KEYS] for r in records)
         )
-    return Page(records, int(total))
+    return Page(records, total)

@@ -7,11 +7,10 @@ from typing import Any
 
 import duckdb
 
-from acdstats import errors
 from acdstats.domain.metrics import floored_average
 from acdstats.domain.queue_metrics import DEFAULT_THRESHOLDS, fraction, percent
 from acdstats.domain.queue_query import QueueStatisticsQuery, parse_queue_statistics
-from acdstats.errors import ApiError
+from acdstats.errors import answer_too_large
 from acdstats.services import csv_answer
 from acdstats.services.csv_answer import CsvBody
 from acdstats.storage.queue_statistics_sql import ITEM_COLUMNS, queue_statistics_sql
@@ -36,11 +35,7 @@ def queue_statistics(
     sql_params["account"] = account_id
     rows = cur.execute(f"{sql} LIMIT {int(max_records) + 1}", sql_params).fetchall()
     if len(rows) > max_records:
-        raise ApiError(
-            errors.ANSWER_TOO_LARGE,
-            f"The answer has more than {max_records} statistics records (the server's "
-            "max_records limit): narrow the window, the queues or the aggregation",
-        )
+        raise answer_too_large(max_records, "the queues")
     result = shape(query, rows, as_fraction)
     return as_csv(query, result) if query.format == "csv" else result
 

@@ -8,10 +8,9 @@ from collections.abc import Mapping
 import duckdb
 import orjson
 
-from acdstats import errors
 from acdstats.domain.extensions import NONE
 from acdstats.domain.query import StatisticsQuery, parse_operator_statistics
-from acdstats.errors import ApiError
+from acdstats.errors import answer_too_large
 from acdstats.services.csv_answer import CsvBody
 from acdstats.services.statistics_shape import csv, shape
 from acdstats.storage.bucket_sql import Bucketing
@@ -86,11 +85,7 @@ def _rendered(
     sql_params["account"] = account_id
     text, records = cur.execute(sql, sql_params).fetchall()[0]
     if records > max_records:
-        raise ApiError(
-            errors.ANSWER_TOO_LARGE,
-            f"The answer has more than {max_records} statistics records (the server's "
-            "max_records limit): narrow the window, the operators or the aggregation",
-        )
+        raise answer_too_large(max_records)
     return str(text)
 
 
@@ -118,11 +113,7 @@ def _extended(
         sql_params["account"] = account_id
         rows = cur.execute(f"{sql} LIMIT {int(max_records) + 1}", sql_params).fetchall()
     if len(rows) > max_records:
-        raise ApiError(
-            errors.ANSWER_TOO_LARGE,
-            f"The answer has more than {max_records} statistics records (the server's "
-            "max_records limit): narrow the window, the operators or the aggregation",
-        )
+        raise answer_too_large(max_records)
     if query.ext.format == "csv":
         return csv(query, rows, lookup)
     return orjson.dumps(shape(query, rows, user_id_as_number, lookup)).decode()

@@ -9,12 +9,11 @@ from typing import Any
 import duckdb
 import orjson
 
-from acdstats import errors
 from acdstats.domain.buckets import Bucket, buckets
 from acdstats.domain.metrics import floored_average
 from acdstats.domain.status_query import StatusQuery, parse_status_statistics
 from acdstats.domain.statuses import STATUS_ORDER
-from acdstats.errors import ApiError
+from acdstats.errors import answer_too_large
 from acdstats.storage.status_statistics import (
     first_span_ms,
     parts,
@@ -66,16 +65,8 @@ def operator_status_statistics(
         status_detail_as_object,
     )  # fmt: skip
     if records > max_records:
-        raise _too_large(max_records)
+        raise answer_too_large(max_records)
     return orjson.Fragment(text)
-
-
-def _too_large(max_records: int) -> ApiError:
-    return ApiError(
-        errors.ANSWER_TOO_LARGE,
-        f"The answer has more than {max_records} statistics records (the server's "
-        "max_records limit): narrow the window, the operators or the aggregation",
-    )
 
 
 def _record_keys(query: StatusQuery, found: list[Bucket]) -> tuple[list[dict[str, Any]], list[int]]:
@@ -129,7 +120,7 @@ def _shape(
             current = (user, key)
             records += 1
             if records > max_records:
-                raise _too_large(max_records)
+                raise answer_too_large(max_records)
             uid: Any = int(user) if user_id_as_number else str(user)
             detail = {}
             record_detail: Any = detail if as_object else [detail]
