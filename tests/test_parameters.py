@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from acdstats.services.methods import CallContext, call, find_method
@@ -97,3 +99,17 @@ def test_unknown_and_missing_method() -> None:
     with pytest.raises(ApiError) as unknown:
         find_method("GetEverything")
     assert unknown.value.code == 103
+
+
+def test_spaces_around_list_elements_are_ignored(db: Database) -> None:
+    load(db, [ev("offered", "10:00:00", r="r", u=7, q=5), ev("unanswered", "10:00:01", r="r", u=7)])
+    method = find_method("GetACDOperatorStatistics")
+    day = {"from_date": "2026-03-02 00:00:00", "to_date": "2026-03-03 00:00:00", "report": "UAC"}
+
+    def answer(**params: str) -> dict[str, Any]:
+        return call(method, CallContext(db, 1), {**day, **params})
+
+    spaced = answer(user_id=" 7 ; 8", acd_queue_id="5 ;6")
+    assert spaced == answer(user_id="7;8", acd_queue_id="5;6")
+    assert spaced == {"result": [{"user_id": "7", "statistics": [{"UAC": 1}]}]}
+    assert answer(user_id="7; ;8")["error"]["code"] == 117  # an empty element: malformed

@@ -108,7 +108,7 @@ def id_list(
         return None
     ids = []
     for part in value.split(";"):
-        number = digits(part, _MAX_ID)
+        number = digits(part.strip(" "), _MAX_ID)  # spaces around an element are ignored
         if number is None or number == 0:
             raise ApiError(
                 code,
