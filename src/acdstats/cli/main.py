@@ -15,6 +15,10 @@ import click
 # name -> (module whose COMMANDS list has it, the help line `acdstats --help` shows)
 COMMAND_MODULES: dict[str, tuple[str, str]] = {
     "account": ("acdstats.cli.accounts", "Accounts (tenants)."),
+    "backup": (
+        "acdstats.cli.backup",
+        "A consistent snapshot of the whole database, also while `acdstats serve` runs.",
+    ),
     "demo": (
         "acdstats.cli.demo",
         "Simulate 30 days of a 50-operator center (first run), then serve it over TLS.",
@@ -33,6 +37,10 @@ COMMAND_MODULES: dict[str, tuple[str, str]] = {
         "Run a platform_api METHOD on the database; print the JSON the server would answer.",
     ),
     "rebuild": ("acdstats.cli.data", "Re-derive every offer of an account from the raw events."),
+    "restore": (
+        "acdstats.cli.backup",
+        "Make a new database file from a backup folder (never overwrites a file).",
+    ),
     "serve": (
         "acdstats.cli.server",
         "Serve platform_api (and the OpenAPI document at /openapi.json).",

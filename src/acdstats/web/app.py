@@ -24,6 +24,7 @@ from starlette.routing import BaseRoute
 from acdstats.config import Settings
 from acdstats.storage.db import Database
 from acdstats.web import dashboard, ingest, openapi, operations, platform_api
+from acdstats.web.control import ControlServer
 from acdstats.web.responses import error_response
 from acdstats.web.state import ServerState
 from acdstats.web.telemetry import RequestMetrics
@@ -43,9 +44,18 @@ def create_app(
     routes: list[BaseRoute] = [r for module in ROUTE_MODULES for r in module.routes(state)]
     routes.extend(extra_routes)
 
+    # The local control path (backups while serving) belongs to the process owning the file.
+    control = ControlServer(database) if owned else None
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        yield
+        if control is not None:
+            control.start()
+        try:
+            yield
+        finally:
+            if control is not None:
+                control.stop()
         if owned:
             database.close()
 
