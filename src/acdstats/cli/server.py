@@ -140,15 +140,20 @@ def draining_server(config: uvicorn.Config, state: ServerState) -> uvicorn.Serve
 
     class DrainingServer(uvicorn.Server):
         def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            # Not uvicorn's handler: it re-raises the signal after shutdown, and a stop
+            # that completed must exit 0.
             drain_s = state.settings.shutdown_drain_s
             if state.draining or drain_s <= 0:
                 state.draining = True
-                super().handle_exit(sig, frame)
+                self.should_exit = True
                 return
             state.draining = True
-            timer = threading.Timer(drain_s, super().handle_exit, (sig, frame))
+            timer = threading.Timer(drain_s, self._stop)
             timer.daemon = True
             timer.start()
+
+        def _stop(self) -> None:
+            self.should_exit = True
 
     return DrainingServer(config)
 
