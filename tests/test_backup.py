@@ -61,7 +61,7 @@ def test_backup_from_a_running_server(tmp_path: Path) -> None:
     port = free_port()
     server = subprocess.Popen(
         [acdstats, "serve", "--db", str(source), "--port", str(port)],
-        stdout=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
     try:
@@ -73,7 +73,7 @@ def test_backup_from_a_running_server(tmp_path: Path) -> None:
         assert taken.returncode == 0, taken.stderr
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        server.communicate(timeout=30)
     assert server.returncode == 0
     restored = tmp_path / "r.duckdb"
     done = subprocess.run(
