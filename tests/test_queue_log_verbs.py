@@ -155,6 +155,7 @@ def test_other_verbs_carry_nothing(verb: str) -> None:
         ("CONNECT", "3|u|-2", "Alice", "c1", "ringtime"),
         ("RINGNOANSWER", "", "Alice", "c1", "ring time"),
         ("RINGNOANSWER", "99999999999", "Alice", "c1", "ring time"),
+        ("RINGNOANSWER", "9" * 5000, "Alice", "c1", "ring time"),
         ("CONNECT", "3|u|2", "NONE", "c1", "without an agent"),
         ("ENTERQUEUE", "|+49|1", "NONE", "NONE", "without a call id"),
         ("PAUSE", "ACW", "", "NONE", "without an agent"),

@@ -178,7 +178,9 @@ def _number(line: QueueLogLine, number: int, what: str, default: int | None = No
     if not text and default is not None:
         return default
     limit = _MAX_SECONDS * (1000 if "ms" in what else 1)
-    if not (text.isascii() and text.isdigit()) or int(text) > limit:
+    # the length check first: int() refuses digit strings longer than 4,300 characters
+    too_long = len(text) > len(str(limit))
+    if not (text.isascii() and text.isdigit()) or too_long or int(text) > limit:
         raise InvalidRecord(f"{line.verb}: bad {what} {text!r} in data{number}")
     return int(text)
 
