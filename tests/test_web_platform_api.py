@@ -240,7 +240,13 @@ def test_an_internal_error_is_a_json_500_without_secrets(
 def test_openapi_document_lists_the_methods(client: TestClient) -> None:
     document = body_of(client.get("/openapi.json"))
     assert document["openapi"].startswith("3.")
-    assert set(document["paths"]) == {f"/platform_api/{name}" for name in METHODS} | {"/events"}
+    assert set(document["paths"]) == {f"/platform_api/{name}" for name in METHODS} | {
+        "/events", "/health", "/metrics"
+    }  # fmt: skip
+    # platform_api's statuses: 200 for every API-level answer, the rest transport faults
+    assert set(document["paths"]["/platform_api/" + STATS]["post"]["responses"]) == {
+        "200", "400", "408", "413", "503"
+    }  # fmt: skip
     assert set(document["paths"]["/events"]["post"]["responses"]) == {
         "200", "400", "401", "403", "413", "429", "503"
     }  # fmt: skip
@@ -320,3 +326,10 @@ def test_extension_examples_over_http(db: Database, client: TestClient, folder: 
         assert json.dumps(body_of(answer)) == json.dumps(
             json.loads((example / "expected.json").read_text())
         )
+
+
+def test_an_undeclared_method_is_405_with_allow(client: TestClient) -> None:
+    answer = client.request("PUT", "/platform_api/" + STATS)
+    assert answer.status_code == 405
+    assert set(answer.headers["allow"].replace(" ", "").split(",")) >= {"GET", "POST"}
+    assert body_of(answer) == {"error": {"msg": "Method Not Allowed", "code": 405}}

@@ -76,7 +76,10 @@ def create_app(
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    return error_response(exc.status_code, exc.status_code, str(exc.detail))
+    response = error_response(exc.status_code, exc.status_code, str(exc.detail))
+    if exc.headers:  # a 405 carries Allow (RFC 9110 requires it)
+        response.headers.update(exc.headers)
+    return response
 
 
 async def _client_gone(request: Request, exc: Exception) -> Response:

@@ -19,7 +19,7 @@ from acdstats.errors import ApiError, WriterBusy
 from acdstats.services.methods import INGEST_ROLES
 from acdstats.web.batch_body import parse_batch
 from acdstats.web.params import read_body
-from acdstats.web.responses import TransportError, error_response, json_response
+from acdstats.web.responses import ERROR_CONTENT, TransportError, error_response, json_response
 from acdstats.web.state import ServerState
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,6 @@ _REPORT = {
         }
     },
 }
-_ERROR = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 # The OpenAPI description of this route (web.openapi publishes it).
 OPENAPI_PATH = {
     "post": {
@@ -64,7 +63,9 @@ OPENAPI_PATH = {
         "requestBody": {
             "required": True,
             "content": {
-                "application/x-ndjson": {"schema": {"type": "string"}},
+                # The decoded body: one JSON object per line (a line that is not JSON is
+                # a rejected line; a body with no JSON line at all is a 400).
+                "application/x-ndjson": {"schema": {"type": "array", "items": {"type": "object"}}},
                 "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
             },
         },
@@ -74,7 +75,7 @@ OPENAPI_PATH = {
                 "content": {"application/json": {"schema": _REPORT}},
             },
             **{
-                str(status): {"description": text, **_ERROR}
+                str(status): {"description": text, "content": ERROR_CONTENT}
                 for status, text in [
                     (400, "Body is not NDJSON or a JSON array"),
                     (401, "Token refused (codes 100, 447, 454, 455, 456)"),

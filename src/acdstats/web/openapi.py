@@ -12,8 +12,8 @@ import acdstats
 from acdstats.domain.buckets import IANA_VERSION, TZDATA_VERSION
 from acdstats.services.key_methods import PARAMETERS as KEY_PARAMETERS
 from acdstats.services.methods import METHODS
-from acdstats.web import ingest
-from acdstats.web.responses import json_response
+from acdstats.web import ingest, operations
+from acdstats.web.responses import ERROR_CONTENT, json_response
 from acdstats.web.state import ServerState
 
 # GetACDOperatorStatistics, in the order of SPEC 4's table (the order of the checks).
@@ -112,6 +112,16 @@ _RESPONSE = {
         "text/csv": {"schema": {"type": "string"}},  # format=csv (SPEC 8.4)
     },
 }
+# Transport faults (SPEC 1): the only answers of platform_api that are not HTTP 200.
+TRANSPORT_FAULTS = {
+    str(status): {"description": text, "content": ERROR_CONTENT}
+    for status, text in [
+        (400, "Malformed body (multipart that does not parse, over 1000 form fields)"),
+        (408, "Headers or body too slow to arrive"),
+        (413, "Body over the configured limit"),
+        (503, "Overloaded (too many connections) or the database unavailable"),
+    ]
+}
 
 
 def document() -> dict[str, Any]:
@@ -127,7 +137,7 @@ def document() -> dict[str, Any]:
         operation = {
             "summary": f"{name} (roles: {roles})",
             "security": [{"bearerJWT": []}],
-            "responses": {"200": _RESPONSE},
+            "responses": {"200": _RESPONSE, **TRANSPORT_FAULTS},
         }
         paths[f"/platform_api/{name}"] = {
             "get": {
@@ -157,6 +167,7 @@ def document() -> dict[str, Any]:
             },
         }
     paths["/events"] = ingest.OPENAPI_PATH
+    paths.update(operations.OPENAPI_PATHS)
     return {
         "openapi": "3.0.3",
         "info": {

@@ -23,12 +23,49 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from acdstats.web.responses import error_response, json_response
+from acdstats.web.responses import ERROR_CONTENT, error_response, json_response
 from acdstats.web.state import ServerState
 
 # A write that has held the writer longer than this means the writer is stuck.
 WRITER_STALL_S = 60.0
 PROBE_WAIT_S = 2.0
+
+_CHECKS = {"type": "object", "additionalProperties": {"type": "string"}}
+_HEALTH = {
+    "type": "object",
+    "required": ["status", "checks"],
+    "properties": {
+        "status": {"type": "string", "enum": ["ok", "unavailable"]},
+        "reason": {"type": "string"},
+        "checks": _CHECKS,
+    },
+}
+# The OpenAPI description of these routes (web.openapi publishes it).
+OPENAPI_PATHS = {
+    "/health": {
+        "get": {
+            "operationId": "GetHealth",
+            "summary": "Process up, database readable, writer alive (no token)",
+            "responses": {
+                status: {"description": text, "content": {"application/json": {"schema": _HEALTH}}}
+                for status, text in [("200", "Healthy"), ("503", "Unavailable, with a reason")]
+            },
+        }
+    },
+    "/metrics": {
+        "get": {
+            "operationId": "GetMetrics",
+            "summary": "Prometheus text format, to the metrics_allow networks only (no token)",
+            "responses": {
+                "200": {
+                    "description": "The metrics",
+                    "content": {"text/plain": {"schema": {"type": "string"}}},
+                },
+                "403": {"description": "Client not in metrics_allow", "content": ERROR_CONTENT},
+            },
+        }
+    },
+}
 
 
 def health(state: ServerState) -> tuple[int, dict[str, Any]]:

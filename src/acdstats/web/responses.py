@@ -25,3 +25,7 @@ def json_response(document: Any, status: int = 200) -> Response:
 
 def error_response(status: int, code: int, msg: str) -> Response:
     return json_response({"error": {"msg": msg, "code": code}}, status)
+
+
+# The OpenAPI content of that error body (the document's components hold the Error schema).
+ERROR_CONTENT = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
