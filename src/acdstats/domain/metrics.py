@@ -65,3 +65,10 @@ def floored_average(total: int, count: int) -> int:
 def floored_average_sql(total: str, count: str) -> str:
     """`floored_average` in SQL."""
     return f"coalesce(({total}) // nullif({count}, 0), 0)"
+
+
+def nearest_rank_sql(ordered: str, n: int, count: str | None = None) -> str:
+    """The N-th percentile (SPEC 8.2) of an SQL list of ascending samples (`count`: its length
+    if known): the sample at 1-based position (N * count + 99) div 100, 0 with none."""
+    length = count if count is not None else f"len({ordered})"
+    return f"coalesce(({ordered})[({int(n)} * ({length}) + 99) // 100], 0)"

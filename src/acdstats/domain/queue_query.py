@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from acdstats import errors
+from acdstats.domain.buckets import Zone
 from acdstats.domain.extensions import parse_extensions
 from acdstats.domain.metrics import Item
-from acdstats.domain.query import AGGREGATIONS, boolean, choice, id_list, report, timestamp
+from acdstats.domain.query import AGGREGATIONS, boolean, choice, id_list, report, timestamp, window
 from acdstats.domain.queue_metrics import DEFAULT_THRESHOLDS, QUEUE_BY_NAME, QUEUE_ITEMS
-from acdstats.errors import ApiError, shown
 
-# The section-8 parameters this method takes so far (the others are ignored, SPEC 8).
-TAKES = frozenset({"by_queue", "service_level", "format"})
+# The section-8 parameters this method takes (SPEC 8's table: all but none).
+TAKES = frozenset({"timezone", "percentiles", "by_queue", "service_level", "format"})
 
 
 @dataclass(frozen=True)
@@ -28,6 +27,8 @@ class QueueStatisticsQuery:
     by_queue: bool
     thresholds: tuple[int, ...]  # service-level thresholds in seconds, ascending
     format: str = "json"  # or csv (SPEC 8.4)
+    zone: Zone | None = None  # SPEC 8.1: local window and buckets
+    percentiles: tuple[int, ...] = ()  # SPEC 8.2, ascending
 
 
 def parse_queue_statistics(
@@ -39,22 +40,15 @@ def parse_queue_statistics(
 
     thresholds: the server's service_level_thresholds, used unless the request names its own.
     """
-    from_ms = timestamp(params, "from_date", required=True)
-    to_ms = timestamp(params, "to_date", required=False)
+    from_wall = timestamp(params, "from_date", required=True)
+    to_wall = timestamp(params, "to_date", required=False)
     queue_ids = id_list(params, "acd_queue_id", errors.BAD_QUEUE_ID, required=False)
     abbreviation = boolean(params, "abbreviation", default=True)
     items = report(params, QUEUE_ITEMS, QUEUE_BY_NAME)
     aggregation = choice(params, "aggregation", AGGREGATIONS, "none", errors.BAD_AGGREGATION)
     extensions = parse_extensions(params, TAKES)
-    assert from_ms is not None
-    if to_ms is None:
-        to_ms = int(time.time() * 1000) if now_ms is None else now_ms
-    if from_ms >= to_ms:
-        raise ApiError(
-            errors.BAD_DATE_RANGE,
-            f"Invalid date range: from_date {shown(params['from_date'])} must be before "
-            f"to_date {shown(params.get('to_date') or 'now')}",
-        )
+    assert from_wall is not None
+    from_ms, to_ms = window(params, from_wall, to_wall, extensions, now_ms)
     return QueueStatisticsQuery(
         from_ms,
         to_ms,
@@ -65,4 +59,6 @@ def parse_queue_statistics(
         extensions.by_queue,
         extensions.service_level or thresholds,
         extensions.format,
+        extensions.zone,
+        extensions.percentiles,
     )

@@ -14,9 +14,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from acdstats.domain.buckets import Bucket, Zone, buckets
+from acdstats.domain.buckets import Bucket, Zone, buckets, offset_s, transitions
 
 Label = tuple[str | None, int | None, str | None]  # date, hour, utc_offset
+# The label keys each aggregation's records carry (utc_offset only with a timezone).
+LABEL_KEYS: dict[str, tuple[str, ...]] = {
+    "day": ("date",),
+    "hour": ("date", "hour", "utc_offset"),
+    "hour_of_day": ("hour",),
+    "week": ("date",),
+    "month": ("date",),
+    "none": (),
+}
+_HOUR_MS = 3_600_000
+_UNIT_MS = {"hour": _HOUR_MS, "day": 24 * _HOUR_MS, "week": 7 * 24 * _HOUR_MS}
+
+
+def label_keys(aggregation: str, zoned: bool) -> tuple[str, ...]:
+    """The time keys of a record: date, hour, utc_offset (with a timezone), as the shape has."""
+    return tuple(n for n in LABEL_KEYS[aggregation] if n != "utc_offset" or zoned)
 
 
 @dataclass(frozen=True)
@@ -50,3 +66,27 @@ def join_sql(time_column: str, alias: str = "bk", prefix: str = "bk") -> str:
         f"ASOF JOIN (SELECT make_timestamp_ms(unnest(${prefix}_start)) AS start, "
         f"unnest(${prefix}_index) AS bi) {alias} ON {time_column} >= {alias}.start"
     )
+
+
+def index_sql(
+    lookup: Bucketing, zone: Zone | None, from_ms: int, to_ms: int, column: str
+) -> str | None:
+    """The bucket index as arithmetic on the time (TIMESTAMP `column`), where the window has
+    one UTC offset and equal units (hour, day, week; hour_of_day): the same index as the
+    lookup, cheaper. None where only the lookup (join_sql) gives it."""
+    if zone is None or transitions(zone, from_ms, to_ms):
+        return None
+    t = f"epoch_ms({column})"
+    if lookup.aggregation == "hour_of_day":
+        offset = offset_s(zone, from_ms // 1000) * 1000
+        return f"((({t} + ({offset})) // {_HOUR_MS}) % 24 + 24) % 24"
+    unit = _UNIT_MS.get(lookup.aggregation)
+    pieces = lookup.pieces
+    if unit is None or lookup.index != tuple(range(len(pieces))):
+        return None
+    if len(pieces) == 1:
+        return "0"
+    base = pieces[1].start_ms - unit
+    if any(p.start_ms != base + i * unit for i, p in enumerate(pieces) if i):
+        return None
+    return f"({t} - ({base})) // {unit}"

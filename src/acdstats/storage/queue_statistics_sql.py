@@ -1,18 +1,24 @@
 """The one SQL statement behind GetACDQueueStatistics.
 
-As for operators (statistics_sql): the window is cut into whole months, days and hours read
-from the queue rollups and ragged edges read from queue calls; each part is aggregated per
-(bucket[, queue]) and the parts are merged (count/sum add, min/max compare). Service levels
-come from the per-hour WT histogram for the rollup parts (exact for any threshold: a call's
-rounded WT is a whole second) and from the calls for the edges, merged the same way; so the
-answer equals a GROUP BY over queue calls alone (`use_rollups=False`).
+As for operators (statistics_sql): each bucket of the answer (UTC, or local with a timezone:
+domain/buckets.py) is cut into whole UTC months, days and hours read from the queue rollups
+and ragged edges read from queue calls; each source is read once, per (bucket[, queue]), and
+the parts are merged (count/sum add, min/max compare). Service levels come from the per-hour
+WT histogram for the rollup parts (exact for any threshold: a call's rounded WT is a whole
+second) and from the calls for the edges, merged the same way; so the answer equals a GROUP
+BY over queue calls alone (`use_rollups=False`). Percentiles need every sample: they read
+queue calls only, as sorted lists per group (exact nearest rank, SPEC 8.2).
+Without a timezone SQL labels the rows from the time; with one, a row's bucket is its index
+into the labels (storage/bucket_sql.py).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from acdstats.domain.metrics import nearest_rank_sql
 from acdstats.domain.queue_query import QueueStatisticsQuery
+from acdstats.storage.bucket_sql import Bucketing, bucketing, index_sql, join_sql, label_keys
 from acdstats.storage.queue_rollups import FROM_CALLS, MERGED, SAMPLES
 from acdstats.storage.statistics_sql import BUCKETS, plan
 
@@ -23,7 +29,8 @@ _SOURCES = {
     "days": ("queue_rollup_day", "bucket", MERGED, "queue_wt_day"),
     "months": ("queue_rollup_month", "bucket", MERGED, "queue_wt_month"),
 }
-# The row after the keys: tc, ac, uac, rc, then count/sum/min/max per sample, then SL counts.
+# The row after the keys: tc, ac, uac, rc, then count/sum/min/max per sample, then SL counts,
+# then p<N> per sample of percentile_samples and N ascending.
 ITEM_COLUMNS = ["tc", "ac", "uac", "rc"] + [
     f"{s}_{a}" for s in SAMPLES for a in ("count", "sum", "min", "max")
 ]
@@ -35,10 +42,41 @@ def _merged_column(column: str) -> str:
     return f"{_MERGE.get(kind, 'sum')}({column}) AS {column}"
 
 
+def queue_bucketing(query: QueueStatisticsQuery) -> Bucketing | None:
+    """The buckets looked up per row (with a timezone), or None when SQL labels the rows."""
+    if query.zone is None or query.aggregation == "none":
+        return None
+    return bucketing(query.from_ms, query.to_ms, query.aggregation, query.zone)
+
+
+def time_keys(query: QueueStatisticsQuery) -> tuple[str, ...]:
+    """The time keys of an element: date, hour, utc_offset (with a timezone)."""
+    return label_keys(query.aggregation, query.zone is not None)
+
+
+def key_count(query: QueueStatisticsQuery, lookup: Bucketing | None) -> int:
+    """The key columns a row starts with: the bucket (labels, or one index), the queue."""
+    buckets = 1 if lookup is not None else len(BUCKETS[query.aggregation])
+    return buckets + (1 if query.by_queue else 0)
+
+
+def percentile_samples(query: QueueStatisticsQuery) -> tuple[str, ...]:
+    """The samples whose percentiles the answer shows (those of its item objects)."""
+    if not query.percentiles:
+        return ()
+    asked = {item.sample for item in query.items if item.kind == "object"}
+    return tuple(s for s in SAMPLES if s in asked)
+
+
 def queue_statistics_sql(
-    query: QueueStatisticsQuery, use_rollups: bool = True, sl_from_calls: bool = False
+    query: QueueStatisticsQuery,
+    use_rollups: bool = True,
+    sl_from_calls: bool = False,
+    lookup: Bucketing | None = None,
 ) -> tuple[str, dict[str, Any]]:
-    """SQL whose rows are (*bucket, [queue_id], *ITEM_COLUMNS, one count per threshold).
+    """SQL whose rows are (*bucket, [queue_id], *ITEM_COLUMNS, one count per threshold,
+    *percentiles); the bucket is its label columns, or with `lookup` (queue_bucketing) the
+    index of its label.
 
     sl_from_calls: count service levels over the calls even where the items come from
     rollups (the alternative to the histogram, kept for measurement).
@@ -46,77 +84,120 @@ def queue_statistics_sql(
     params: dict[str, Any] = {}
     filters = []
     if query.queue_ids is not None:
-        filters.append(f"queue_id IN ({', '.join(map(str, map(int, query.queue_ids)))})")
+        filters.append(f"s.queue_id IN ({', '.join(map(str, map(int, query.queue_ids)))})")
     with_sl = any(item.kind == "service_level" for item in query.items)
     thresholds = [int(t) for t in query.thresholds] if with_sl else []
     sl_calls = [
-        f"count(*) FILTER (WHERE outcome = 'answered' AND wt <= {t}) AS sl{i}"
+        f"count(*) FILTER (WHERE s.outcome = 'answered' AND s.wt <= {t}) AS sl{i}"
         for i, t in enumerate(thresholds)
     ]
     sl_histogram = [
-        f"coalesce(sum(n) FILTER (WHERE wt <= {t}), 0) AS sl{i}" for i, t in enumerate(thresholds)
+        f"coalesce(sum(s.n) FILTER (WHERE s.wt <= {t}), 0) AS sl{i}"
+        for i, t in enumerate(thresholds)
     ]
     sl_none = [f"NULL::BIGINT AS sl{i}" for i in range(len(thresholds))]
-    parts = (
-        plan(query.from_ms, query.to_ms, query.aggregation)
-        if use_rollups
-        else [("offers", query.from_ms, query.to_ms)]
-    )
+    pct_samples = percentile_samples(query)
+    if use_rollups and not pct_samples:
+        parts = plan(query.from_ms, query.to_ms, query.aggregation, lookup)
+    else:
+        parts = [("offers", query.from_ms, query.to_ms)]
+    by_source: dict[str, list[tuple[int, int]]] = {}
+    for source, lo, hi in parts:
+        by_source.setdefault(source, []).append((lo, hi))
+    n_buckets = key_count(query, lookup) - (1 if query.by_queue else 0)
     selects = []
-    for n, (source, lo, hi) in enumerate(parts):
+    for source, ranges in by_source.items():
         table, column, aggregates, histogram = _SOURCES[source]
-        buckets = [expr.format(t=column) for expr, _ in BUCKETS[query.aggregation]]
-        keys = [f"{b} AS b{i}" for i, b in enumerate(buckets)]
-        if query.by_queue:
-            keys.append("queue_id")
-        params[f"lo{n}"], params[f"hi{n}"] = lo, hi
+        head, join = _keys(query, lookup, params, column)
+        # The whole span first, so that zone maps prune; then the parts within it.
+        bounds = [_bounds(params, ranges[0][0], ranges[-1][1])]
+        bounds += [_bounds(params, *r) for r in ranges] if len(ranges) > 1 else []
 
-        def where(time_column: str, n: int = n) -> str:
-            return " AND ".join(
-                [
-                    "account_id = $account",
-                    f"{time_column} >= make_timestamp_ms($lo{n})",
-                    f"{time_column} < make_timestamp_ms($hi{n})",
-                    *filters,
-                ]
-            )
+        def where(time_column: str, bounds: list[tuple[str, str]] = bounds) -> str:
+            t = f"s.{time_column}"
+            spans = [f"{t} >= make_timestamp_ms(${a}) AND {t} < make_timestamp_ms(${b})"
+                     for a, b in bounds]  # fmt: skip
+            within = spans[:1]
+            if len(spans) > 1:
+                within.append("(" + " OR ".join(f"({s})" for s in spans[1:]) + ")")
+            return " AND ".join(["s.account_id = $account", *filters, *within])
 
-        head = ", ".join(keys) + ", " if keys else ""
-        group = " GROUP BY ALL" if keys else ""
+        group = " GROUP BY ALL" if head else ""
+        nulls = ", ".join(f"NULL::BIGINT AS {c}" for c in ITEM_COLUMNS)
         if histogram is None:
             sl = sl_calls
-        elif sl_from_calls:
-            sl = sl_none
-            if thresholds:  # the same range's calls, for their SL counts only
-                selects.append(
-                    f"SELECT {head}{', '.join(f'NULL::BIGINT AS {c}' for c in ITEM_COLUMNS)}, "
-                    f"{', '.join(sl_calls)} FROM queue_calls WHERE {where('entered_at')}{group}"
-                )
         else:
             sl = sl_none
-            if thresholds:  # (thresholds are at most 3600: a capped WT never counts)
-                selects.append(
-                    f"SELECT {head}{', '.join(f'NULL::BIGINT AS {c}' for c in ITEM_COLUMNS)}, "
-                    f"{', '.join(sl_histogram)} FROM {histogram} WHERE {where(column)}{group}"
+            if thresholds:  # the same ranges' SL counts only (a capped WT never counts)
+                counted, counted_column, counts = (
+                    ("queue_calls", "entered_at", sl_calls)
+                    if sl_from_calls
+                    else (histogram, column, sl_histogram)
                 )
-        selects.append(
-            f"SELECT {head}{aggregates}{''.join(', ' + s for s in sl)} "
-            f"FROM {table} WHERE {where(column)}{group}"
+                counted_head, counted_join = _keys(query, lookup, params, counted_column)
+                selects.append(
+                    f"SELECT {counted_head}{nulls}, {', '.join(counts)} FROM {counted} s"
+                    f"{counted_join} WHERE {where(counted_column)}{group}"
+                )
+        sorted_lists = "".join(
+            f", list(s.{p} ORDER BY s.{p}) FILTER (WHERE s.{p} IS NOT NULL) AS {p}_sorted"
+            for p in pct_samples
         )
-    n_keys = len(BUCKETS[query.aggregation]) + (1 if query.by_queue else 0)
-    outer = [f"b{i}" for i in range(len(BUCKETS[query.aggregation]))]
-    if query.by_queue:
-        outer.append("queue_id")
+        selects.append(
+            f"SELECT {head}{aggregates}{''.join(', ' + c for c in sl)}{sorted_lists} "
+            f"FROM {table} s{join} WHERE {where(column)}{group}"
+        )
+    n_keys = n_buckets + (1 if query.by_queue else 0)
+    outer = [f"b{i}" for i in range(n_buckets)] + (["queue_id"] if query.by_queue else [])
+    order = f" ORDER BY {', '.join(map(str, range(1, n_keys + 1)))}" if n_keys else ""
+    head = ", ".join(outer) + ", " if outer else ""
+    if pct_samples:  # one part, already grouped by the answer's keys
+        (body,) = selects
+        pcts = [
+            f"{nearest_rank_sql(f'{s}_sorted', n)} AS {s}_p{n}"
+            for s in pct_samples
+            for n in query.percentiles
+        ]
+        levels = [f"sl{i}" for i in range(len(thresholds))]
+        columns = ", ".join([*ITEM_COLUMNS, *levels, *pcts])
+        return f"SELECT {head}{columns} FROM ({body}) WHERE tc > 0{order}", params
     merged_columns = [_merged_column(c) for c in ITEM_COLUMNS] + [
         f"coalesce(sum(sl{i}), 0) AS sl{i}" for i in range(len(thresholds))
     ]
     body = " UNION ALL ".join(selects)
     group_by = f" GROUP BY {', '.join(map(str, range(1, n_keys + 1)))}" if n_keys else ""
-    order = f" ORDER BY {', '.join(map(str, range(1, n_keys + 1)))}" if n_keys else ""
     # Buckets without queue calls have no rows in any part; a merged group with tc = 0 can
     # only be an empty window (no rows at all, without keys): left out.
     sql = (
-        f"SELECT {', '.join(outer) + ', ' if outer else ''}{', '.join(merged_columns)} "
+        f"SELECT {head}{', '.join(merged_columns)} "
         f"FROM ({body}){group_by} HAVING sum(tc) > 0{order}"
     )
     return sql, params
+
+
+def _keys(
+    query: QueueStatisticsQuery, lookup: Bucketing | None, params: dict[str, Any], column: str
+) -> tuple[str, str]:
+    """(the key columns of a part's select with a trailing ', ' or '', its bucket join)."""
+    t = f"s.{column}"
+    join = ""
+    if lookup is None:
+        buckets = [expr.format(t=t) for expr, _ in BUCKETS[query.aggregation]]
+    else:
+        arithmetic = index_sql(lookup, query.zone, query.from_ms, query.to_ms, t)
+        if arithmetic is None:
+            buckets, join = ["bk.bi"], " " + join_sql(t)
+            params.update(lookup.params())
+        else:
+            buckets = [arithmetic]
+    keys = [f"{b} AS b{i}" for i, b in enumerate(buckets)]
+    if query.by_queue:
+        keys.append("s.queue_id AS queue_id")
+    return (", ".join(keys) + ", " if keys else ""), join
+
+
+def _bounds(params: dict[str, Any], lo: int, hi: int) -> tuple[str, str]:
+    """The names of two new parameters holding lo and hi."""
+    n = len(params)
+    params[f"lo{n}"], params[f"hi{n}"] = lo, hi
+    return f"lo{n}", f"hi{n}"

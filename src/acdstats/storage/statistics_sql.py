@@ -18,9 +18,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from acdstats.domain.buckets import offset_s, transitions
+from acdstats.domain.metrics import nearest_rank_sql
 from acdstats.domain.query import StatisticsQuery
-from acdstats.storage.bucket_sql import Bucketing, bucketing, join_sql
+from acdstats.storage.bucket_sql import (
+    Bucketing,
+    bucketing,
+    index_sql,
+    join_sql,
+    label_keys,
+)
 from acdstats.storage.rollups import FROM_OFFERS, MERGED, SAMPLES
 
 HOUR_MS = 3_600_000
@@ -37,15 +43,6 @@ BUCKETS: dict[str, list[tuple[str, str]]] = {
 }
 # The aggregate columns of every row, in order (the layout of FROM_OFFERS and MERGED).
 AGGREGATE_COLUMNS = [f"{s}_{k}" for s in SAMPLES for k in ("count", "sum", "min", "max")] + ["uac"]
-# The label keys each aggregation's records carry (utc_offset only with a timezone).
-LABEL_KEYS: dict[str, tuple[str, ...]] = {
-    "day": ("date",),
-    "hour": ("date", "hour", "utc_offset"),
-    "hour_of_day": ("hour",),
-    "week": ("date",),
-    "month": ("date",),
-    "none": (),
-}
 # Where each kind of part comes from: table, its time column, its aggregate columns.
 _SOURCES = {
     "offers": ("offers", "offered_at", FROM_OFFERS),
@@ -57,8 +54,7 @@ _SOURCES = {
 
 def label_names(query: StatisticsQuery) -> tuple[str, ...]:
     """The time keys of a record: date, hour, utc_offset (with a timezone), as the shape has."""
-    names = LABEL_KEYS[query.aggregation]
-    return tuple(n for n in names if n != "utc_offset" or query.ext.zone is not None)
+    return label_keys(query.aggregation, query.ext.zone is not None)
 
 
 def query_bucketing(query: StatisticsQuery) -> Bucketing | None:
@@ -163,9 +159,7 @@ def _percentile_select(query: StatisticsQuery) -> str:
     out = []
     for s in percentile_samples(query):
         for n in query.ext.percentiles:
-            out.append(
-                f"coalesce({s}_sorted[({int(n)} * len({s}_sorted) + 99) // 100], 0) AS {s}_p{n}"
-            )
+            out.append(f"{nearest_rank_sql(f'{s}_sorted', n)} AS {s}_p{n}")
     return "".join(", " + c for c in out)
 
 
@@ -179,29 +173,9 @@ def key_count(query: StatisticsQuery) -> int:
     return 1 + buckets + (1 if query.ext.by_queue else 0)
 
 
-_UNIT_MS = {"hour": HOUR_MS, "day": DAY_MS, "week": 7 * DAY_MS}
-
-
 def _arithmetic(query: StatisticsQuery, lookup: Bucketing, column: str) -> str | None:
-    """The bucket index as arithmetic on the time, where the window has one UTC offset and
-    equal units (hour, day, week; hour_of_day): the same index as the lookup, cheaper."""
-    zone = query.ext.zone
-    if zone is None or transitions(zone, query.from_ms, query.to_ms):
-        return None
-    t = f"epoch_ms({column})"
-    if query.aggregation == "hour_of_day":
-        offset = offset_s(zone, query.from_ms // 1000) * 1000
-        return f"((({t} + ({offset})) // {HOUR_MS}) % 24 + 24) % 24"
-    unit = _UNIT_MS.get(query.aggregation)
-    pieces = lookup.pieces
-    if unit is None or lookup.index != tuple(range(len(pieces))):
-        return None
-    if len(pieces) == 1:
-        return "0"
-    base = pieces[1].start_ms - unit
-    if any(p.start_ms != base + i * unit for i, p in enumerate(pieces) if i):
-        return None
-    return f"({t} - ({base})) // {unit}"
+    """The bucket index as arithmetic on the time where it can be (bucket_sql.index_sql)."""
+    return index_sql(lookup, query.ext.zone, query.from_ms, query.to_ms, column)
 
 
 def _span(params: dict[str, Any], column: str, lo: int, hi: int) -> str:

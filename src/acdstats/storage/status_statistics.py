@@ -21,7 +21,7 @@ import duckdb
 import pyarrow as pa
 
 from acdstats.domain.buckets import Bucket
-from acdstats.domain.metrics import floored_average_sql, seconds_sql
+from acdstats.domain.metrics import floored_average_sql, nearest_rank_sql, seconds_sql
 from acdstats.domain.status_query import StatusQuery
 from acdstats.domain.statuses import STATUS_ORDER
 from acdstats.storage.bulk import int64, registered
@@ -135,7 +135,7 @@ def aggregate_sql(query: StatusQuery, pieces: list[Part]) -> str:
         rollup_key = "b.key"
         rollup_join = "JOIN status_buckets b ON b.rollup AND r.bucket = b.start_ms"
     pcts = "".join(
-        f", list(x ORDER BY x)[({int(p)} * count(*) + 99) // 100]" for p in query.percentiles
+        ", " + nearest_rank_sql("list(x ORDER BY x)", p, "count(*)") for p in query.percentiles
     )
     pieces_sql = " UNION ALL ".join(selects)
     aggregate = (
