@@ -62,8 +62,9 @@ def _extensions(*names: str) -> list[tuple[str, bool, str]]:
 
 # GetACDQueueStatistics, in the order of SPEC 6's table (no user_id, no group).
 QUEUE_STATISTICS_PARAMETERS = [
-    ("from_date", True, "UTC 'YYYY-MM-DD HH:mm:ss', inclusive start (queue calls by entry)"),
-    ("to_date", False, "UTC 'YYYY-MM-DD HH:mm:ss', exclusive end (default: now)"),
+    ("from_date", True, "'YYYY-MM-DD HH:mm:ss' (UTC, or local with timezone), inclusive start "
+     "(queue calls by entry)"),
+    ("to_date", False, "'YYYY-MM-DD HH:mm:ss', exclusive end (default: now)"),
     ("acd_queue_id", False, "'all' or ';'-separated queue ids (default: all)"),
     ("abbreviation", False, "Boolean (default true): short item names"),
     ("report", False, "'all' or ';'-separated items: WT SA AT TT ACW HT QL TC AC UAC RC SL TWT "
@@ -92,7 +93,7 @@ PARAMETERS: dict[str, list[tuple[str, bool, str]]] = {
     + _extensions("timezone", "percentiles", "by_queue", "format"),
     "GetACDOperatorStatusStatistics": STATUS_STATISTICS_PARAMETERS,
     "GetACDQueueStatistics": QUEUE_STATISTICS_PARAMETERS
-    + _extensions("by_queue", "service_level", "format"),
+    + _extensions("timezone", "percentiles", "by_queue", "service_level", "format"),
     "GetACDOffers": DRILLDOWN_PARAMETERS,
     "GetACDQueueCalls": QUEUE_CALLS_PARAMETERS,
     **KEY_PARAMETERS,
