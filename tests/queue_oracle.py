@@ -1,10 +1,11 @@
-"""Reference GetACDQueueStatistics, written from SPEC 6 (with 3.1 and 4.2) alone.
+"""Reference GetACDQueueStatistics, written from SPEC 6 (with 3.1 and 4.2) and 8 alone.
 
 Naive on purpose: each request's events are replayed one by one in the order of 3.1, queue
-calls are Python objects, QL is counted by comparing every pair of calls, buckets are UTC
-day/hour labels. It reuses only the 4.2 reference's event identity and ACW rule
-(tests/oracle.py). Parameters are assumed valid. `answer(records, params)` returns the exact
-`{"result": [...]}` document.
+calls are Python objects, QL is counted by comparing every pair of calls, each call's bucket
+label is computed by itself (local with `timezone`), percentiles by sorting the samples. It
+reuses only the 4.2 reference's event identity and ACW rule (tests/oracle.py) and the section-8
+reference's local time (tests/oracle_extensions.py). Parameters are assumed valid.
+`answer(records, params)` returns the exact `{"result": [...]}` document, or the CSV bytes.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tests.oracle import _acw, round_s, to_ms, unique_events
+from tests.oracle import _acw, round_s, unique_events
+from tests.oracle_extensions import instant, label, zone
 
 ITEMS = [
     ("WT", "WaitingTime"), ("SA", "SpeedOfAnswer"), ("AT", "AbandonmentTime"),
@@ -33,7 +34,6 @@ RANK = {"enqueued": 0, "offered": 1, "answered": 2, "unanswered": 3, "rejected":
         "abandoned": 5, "hangup": 6}  # fmt: skip
 _OBJECTS = ("WT", "SA", "AT", "TT", "ACW", "HT", "QL")
 _TOTALS = {"TWT": "WT", "TST": "SA", "TAT": "AT", "THT": "HT", "TTT": "TT", "TACW": "ACW"}
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass
@@ -152,12 +152,14 @@ def queue_calls(records: Sequence[Mapping[str, Any]]) -> list[Sampled]:
     return out
 
 
-def _item(samples: list[int]) -> dict[str, int]:
-    if not samples:
-        return {"min": 0, "avg": 0, "max": 0, "count": 0, "sum": 0}
-    total = sum(samples)
-    n = len(samples)
-    return {"min": min(samples), "avg": total // n, "max": max(samples), "count": n, "sum": total}
+def _item(samples: list[int], pcts: list[int]) -> dict[str, int]:
+    s = sorted(samples)
+    n = len(s)
+    out = {"min": s[0] if s else 0, "avg": sum(s) // n if n else 0, "max": s[-1] if s else 0,
+           "count": n, "sum": sum(s)}  # fmt: skip
+    for p in pcts:  # SPEC 8.2: nearest rank, the 1-based position (p * n + 99) div 100
+        out[f"p{p}"] = s[(p * n + 99) // 100 - 1] if n else 0
+    return out
 
 
 def _percent(n: int, total: int) -> int:
@@ -165,7 +167,7 @@ def _percent(n: int, total: int) -> int:
 
 
 def _values(
-    calls: list[Sampled], shorts: list[str], long: bool, thresholds: list[int]
+    calls: list[Sampled], shorts: list[str], long: bool, thresholds: list[int], pcts: list[int]
 ) -> dict[str, Any]:
     total = len(calls)
 
@@ -182,7 +184,7 @@ def _values(
     for short in shorts:
         name = LONG[short] if long else short
         if short in _OBJECTS:
-            out[name] = _item(of(short))
+            out[name] = _item(of(short), pcts)
         elif short == "TC":
             out[name] = total
         elif short in counts:
@@ -201,25 +203,17 @@ def _values(
     return out
 
 
-def _bucket(ms: int, aggregation: str) -> tuple[tuple[str, Any], ...]:
-    t = _EPOCH + timedelta(milliseconds=ms)
-    labels: dict[str, tuple[tuple[str, Any], ...]] = {
-        "day": (("date", t.strftime("%Y-%m-%d")),),
-        "hour": (("date", t.strftime("%Y-%m-%d")), ("hour", t.hour)),
-        "hour_of_day": (("hour", t.hour),),
-        "none": (),
-    }
-    return labels[aggregation]
-
-
 def answer(
     records: Sequence[Mapping[str, Any]],
     params: Mapping[str, str],
     thresholds: Sequence[int] = (20, 30, 60),
-) -> dict[str, Any]:
-    """The `{"result": [...]}` of GetACDQueueStatistics (UTC; of section 8 only by_queue and
-    service_level)."""
-    start, stop = to_ms(params["from_date"]), to_ms(params["to_date"])
+    now_ms: int | None = None,
+) -> dict[str, Any] | bytes:
+    """The `{"result": [...]}` of GetACDQueueStatistics, or its CSV bytes (format=csv)."""
+    z = zone(params["timezone"]) if params.get("timezone") else None
+    start = instant(params["from_date"], z)
+    stop = instant(params["to_date"], z) if params.get("to_date") else now_ms
+    assert stop is not None
     queues_param = params.get("acd_queue_id") or "all"
     queues = None if queues_param.lower() == "all" else {int(q) for q in queues_param.split(";")}
     report = params.get("report") or "all"
@@ -233,16 +227,82 @@ def answer(
     by_queue = (params.get("by_queue") or "false").lower() in ("true", "1")
     given = params.get("service_level")
     levels = sorted({int(t) for t in given.split(";")} if given else set(thresholds))
+    pcts = sorted({int(p) for p in params["percentiles"].split(";")}) if params.get(
+        "percentiles"
+    ) else []  # fmt: skip
     cells: dict[tuple[Any, ...], list[Sampled]] = defaultdict(list)
+    first_seen: dict[tuple[Any, ...], int] = {}
     for call in queue_calls(records):
         if not start <= call.entered < stop or (queues is not None and call.queue not in queues):
             continue
-        cells[(_bucket(call.entered, aggregation), call.queue if by_queue else 0)].append(call)
+        key = label(call.entered, aggregation, z)
+        first_seen[key] = min(first_seen.get(key, call.entered), call.entered)
+        cells[(key, call.queue if by_queue else 0)].append(call)
+
+    def order(cell: tuple[Any, ...]) -> Any:
+        key, queue = cell
+        if aggregation == "hour_of_day":
+            return (key[0][1], queue)
+        # Dates sort as the calendar; the two hours of a fall-back by their instants.
+        return (tuple(v for _, v in key[:2]), first_seen[key], queue)
+
     result = []
-    for bucket, queue in sorted(cells, key=lambda k: (tuple(v for _, v in k[0]), k[1])):
+    for bucket, queue in sorted(cells, key=order):
         element: dict[str, Any] = dict(bucket)
         if by_queue:
             element["acd_queue_id"] = queue
-        element.update(_values(cells[(bucket, queue)], shorts, long, levels))
+        element.update(_values(cells[(bucket, queue)], shorts, long, levels, pcts))
         result.append(element)
+    if params.get("format") == "csv":
+        return to_csv(result, aggregation, z is not None, by_queue, shorts, long, levels, pcts)
     return {"result": result}
+
+
+def _field(v: Any) -> str:
+    text = "" if v is None else str(v)
+    if any(c in text for c in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def to_csv(
+    result: list[dict[str, Any]],
+    aggregation: str,
+    zoned: bool,
+    by_queue: bool,
+    shorts: list[str],
+    long: bool,
+    levels: list[int],
+    pcts: list[int],
+) -> bytes:
+    """SPEC 8.4, from the JSON answer: one line per element, columns from the request."""
+    times = {"day": ["date"], "week": ["date"], "month": ["date"], "hour_of_day": ["hour"],
+             "hour": ["date", "hour", *(["utc_offset"] if zoned else [])], "none": []}  # fmt: skip
+    keys = [*times[aggregation], *(["acd_queue_id"] if by_queue else [])]
+    header = list(keys)
+    for short in shorts:
+        name = LONG[short] if long else short
+        if short in _OBJECTS:
+            header += [f"{name}_{k}" for k in ("min", "avg", "max", "count", "sum")]
+            header += [f"{name}_p{p}" for p in pcts]
+        elif short in ("AC", "UAC", "RC"):
+            header += [f"{name}_count", f"{name}_percent"]
+        elif short == "SL":
+            header += [f"{name}_{t}_{k}" for t in levels for k in ("count", "level")]
+        else:
+            header.append(name)
+    lines: list[list[Any]] = [header]
+    for element in result:
+        line = [element.get(k) for k in keys]
+        for short in shorts:
+            v = element[LONG[short] if long else short]
+            if short in _OBJECTS:
+                line += list(v.values())
+            elif short in ("AC", "UAC", "RC"):
+                line += [v[0]["count"], v[0]["percent"]]
+            elif short == "SL":
+                line += [x for level in v for x in (level["call_count"], level["service_level"])]
+            else:
+                line.append(v)
+        lines.append(line)
+    return "".join(",".join(_field(v) for v in line) + "\r\n" for line in lines).encode()
