@@ -35,8 +35,9 @@ def instant(text: str, z: ZoneInfo | None) -> int:
     valid = [t for t in (first, second) if t.astimezone(z).replace(tzinfo=None) == wall]
     if valid:
         return int((min(valid) - _EPOCH).total_seconds() * 1000)
-    # A gap: step back one second at a time to the first instant past the gap.
-    t = min(first, second)
+    # A gap: from the later reading (past the gap) step back one second at a time to the
+    # first instant past the gap. (The earlier reading lies before the gap.)
+    t = max(first, second)
     while (t - timedelta(seconds=1)).astimezone(z).replace(tzinfo=None) > wall:
         t -= timedelta(seconds=1)
     return int((t - _EPOCH).total_seconds() * 1000)
