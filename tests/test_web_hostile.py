@@ -2,9 +2,11 @@
 
 Each stall case runs one hostile request against a real uvicorn server while another client
 sends authenticated statistics requests back to back; the assertion is on that other
-client: every one of its requests is answered within a second. The hostile request itself is
-only checked for its answer, never timed. Connection deadlines are set small (fractions of a
-second) so that each case ends quickly; a socket timeout far beyond them bounds the wait.
+client: every one of its requests is answered correctly, and some are answered while the
+hostile request is still in flight (a server stalled by it would answer none before it ends).
+Nothing is timed: a threshold in seconds fails on a loaded machine, and the count does not.
+Connection deadlines are set small (fractions of a second) so that each case ends quickly; a
+socket timeout far beyond them bounds the wait.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
@@ -47,7 +49,7 @@ class Server:
     port: int
     credentials: dict[str, Any]
     db: Database
-    probe_waits: list[float] = field(default_factory=list)
+    answered_during: int = 0  # the other client's answers that arrived while hostile() ran
 
     @property
     def base(self) -> str:
@@ -73,20 +75,18 @@ class Server:
             thread = threading.Thread(target=run)
             thread.start()
             while thread.is_alive():
-                start = time.monotonic()
                 answer = client.post(
                     "/platform_api/GetACDOperatorStatistics", data=STATS, headers=headers
                 )
-                self.probe_waits.append(time.monotonic() - start)
                 assert answer.json() == {"result": []}
+                self.answered_during += thread.is_alive()
             thread.join()
         if "error" in outcome:
             raise outcome["error"]
         return outcome["answer"]
 
-    def assert_others_were_answered_quickly(self) -> None:
-        assert self.probe_waits, "the hostile request ended before another client could ask"
-        assert max(self.probe_waits) < 1.0, f"another client waited {max(self.probe_waits):.2f} s"
+    def assert_others_were_answered_meanwhile(self) -> None:
+        assert self.answered_during, "no other client was answered while the hostile one ran"
 
 
 def serve(db: Database, **options: Any) -> Iterator[Server]:
@@ -120,7 +120,7 @@ def test_a_json_array_of_millions_of_values_stalls_nobody(server: Server) -> Non
     headers = {**server.auth(), "Content-Type": "application/json"}
     answer = server.while_running(lambda: post(server, "/events", body, headers))
     assert answer.status_code == 413 and "limit of 100000" in answer.json()["error"]["msg"]
-    server.assert_others_were_answered_quickly()
+    server.assert_others_were_answered_meanwhile()
 
 
 def test_a_large_ndjson_body_stalls_nobody(server: Server) -> None:
@@ -128,7 +128,7 @@ def test_a_large_ndjson_body_stalls_nobody(server: Server) -> None:
     headers = {**server.auth(), "Content-Type": "application/x-ndjson"}
     answer = server.while_running(lambda: post(server, "/events", body, headers))
     assert answer.status_code == 413
-    server.assert_others_were_answered_quickly()
+    server.assert_others_were_answered_meanwhile()
 
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -147,7 +147,7 @@ def test_a_large_form_without_a_token_is_refused_unread(
 ) -> None:
     answer = server.while_running(lambda: post(server, path, body, FORM))
     assert answer.status_code == 200 and answer.json()["error"]["code"] == 100
-    server.assert_others_were_answered_quickly()
+    server.assert_others_were_answered_meanwhile()
 
 
 def test_a_large_form_with_a_token_is_decoded_off_the_loop(server: Server) -> None:
@@ -156,7 +156,7 @@ def test_a_large_form_with_a_token_is_decoded_off_the_loop(server: Server) -> No
     path = "/platform_api/GetACDOperatorStatistics"
     answer = server.while_running(lambda: post(server, path, body, headers))
     assert answer.json() == {"result": []}
-    server.assert_others_were_answered_quickly()
+    server.assert_others_were_answered_meanwhile()
 
 
 def test_the_method_and_token_are_checked_before_the_body_is_read(db: Database) -> None:
