@@ -10,7 +10,7 @@ import click
 
 from acdstats.cli.options import db_option
 from acdstats.config import resolve_path
-from acdstats.errors import DatabaseLocked
+from acdstats.errors import DatabaseDamaged, DatabaseLocked
 from acdstats.storage.backup import BackupError, backup, prepare_out, restore
 from acdstats.storage.db import Database
 
@@ -40,6 +40,8 @@ def backup_command(db_path: str | None, out: str) -> None:
         db = Database(path, read_only=True)
     except DatabaseLocked:
         manifest = _ask_server(path, target)
+    except DatabaseDamaged as exc:
+        raise click.ClickException(str(exc)) from None
     else:
         try:
             manifest = backup(db, target)
