@@ -9,18 +9,25 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import random
+import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
 from click.testing import CliRunner
 
 from acdstats.cli.main import main
+from acdstats.services import keys
+from acdstats.services.ingest import ingest_batch
+from acdstats.storage.db import CHECKPOINT_WAL_BYTES, Database
 from tests.serverproc import ACDSTATS
 from tests.test_web_hostile import DAMAGES, seeded  # noqa: F401 (seeded: a fixture)
 
@@ -93,3 +100,122 @@ def test_a_damaged_file_stops_serve_and_every_command_untouched(
         assert result.exit_code == 1, (command, result.output)
         assert str(path) in result.output and "Traceback" not in result.output, command
         assert digest(path) == before and beside(path) == files, command
+
+
+# The disk fills -------------------------------------------------------------------------------
+
+
+def calls(tag: str, count: int, hour: int = 0) -> list[dict[str, Any]]:
+    """count answered calls with after-call work from 2026-03-02 08:00 UTC + hour hours;
+    event ids start with the tag."""
+    events: list[dict[str, Any]] = []
+    for i in range(count):
+        request, user, base = f"{tag}-{i}", 1 + i % 13, 1772438400 + hour * 3600 + i * 7
+
+        def at(offset: float, base: int = base) -> str:
+            return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(base + offset))
+
+        for n, event in enumerate(
+            [
+                {"type": "enqueued", "request_id": request, "queue_id": 1 + i % 3, "at": at(0)},
+                {"type": "offered", "request_id": request, "user_id": user, "at": at(1)},
+                {"type": "answered", "request_id": request, "user_id": user, "at": at(4)},
+                {"type": "hangup", "request_id": request, "at": at(40)},
+                {"type": "status", "user_id": user, "status": "AFTER_SERVICE", "at": at(40)},
+                {"type": "status", "user_id": user, "status": "READY", "at": at(52)},
+            ]
+        ):
+            events.append({**event, "event_id": f"{tag}-{i}-{n}"})
+    return events
+
+
+CALLS = 5000  # per batch: 30,000 events, some 5 MB of log
+
+
+def stored_per_tag(db: Database) -> dict[str, int]:
+    """Stored events by the tag their ids start with."""
+    rows = (
+        db.reader()
+        .execute(
+            "SELECT split_part(event_key, '-', 1), count(*) FROM (SELECT event_key FROM "
+            "request_events UNION ALL SELECT event_key FROM status_events) GROUP BY 1"
+        )
+        .fetchall()
+    )
+    return {str(tag).removeprefix("id:"): int(n) for tag, n in rows}
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 40 MiB tmpfs of its own (root only: the test is skipped elsewhere)."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=40m", "acdstats-test", str(mount)],
+        capture_output=True,
+    )
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "--lazy", str(mount)], check=True)
+
+
+def fill(disk: Path, name: str = "ballast") -> Path:
+    """A file that takes every free byte of the disk."""
+    ballast = disk / name
+    with ballast.open("wb") as out:
+        with contextlib.suppress(OSError):  # ENOSPC: full
+            while True:
+                out.write(b"\0" * (1 << 20))
+                out.flush()
+        with contextlib.suppress(OSError):
+            while True:
+                out.write(b"\0" * 4096)
+                out.flush()
+    assert shutil.disk_usage(disk).free < 8192
+    return ballast
+
+
+@pytest.mark.slow
+def test_writes_until_the_disk_is_full_never_lose_the_database(small_disk: Path) -> None:
+    """Batches are written until one finds no room: it fails alone and nothing of it is
+    stored; the database still answers reads (DuckDB's own checkpoint, had it started on
+    the full disk, would have invalidated it: every read failing until a restart); once a
+    reserve file is deleted the failed batch is stored whole; the file reopens the same."""
+    path = small_disk / "full.duckdb"
+    wal = path.with_name(path.name + ".wal")
+    db = Database(path)
+    account = keys.create_account(db, "a").account_id
+    reserve = small_disk / "reserve"
+    reserve.write_bytes(b"\0" * (6 << 20))  # deleted below: space that returns
+    per_batch = len(calls("b0", CALLS))
+    batch, largest_wal = 0, 0
+    try:
+        while True:
+            lines = list(enumerate(calls(f"b{batch}", CALLS, batch), start=1))
+            try:
+                report = ingest_batch(db, account, lines)
+            except duckdb.Error as exc:
+                assert "space" in str(exc).lower(), exc
+                break
+            assert report.stored == per_batch
+            largest_wal = max(largest_wal, wal.stat().st_size if wal.exists() else 0)
+            batch += 1
+            assert batch < 100, "the disk never filled"
+        assert largest_wal > CHECKPOINT_WAL_BYTES  # a checkpoint was due on a filling disk
+        expected = {f"b{b}": per_batch for b in range(batch)}
+        assert stored_per_tag(db) == expected  # reads work; the failed batch left nothing
+        reserve.unlink()
+        again = ingest_batch(db, account, list(enumerate(calls(f"b{batch}", CALLS, batch), 1)))
+        assert again.stored == per_batch and again.duplicates == 0
+        expected[f"b{batch}"] = per_batch
+        assert stored_per_tag(db) == expected
+    finally:
+        db.close()
+    reopened = Database(path, read_only=True)
+    try:
+        assert stored_per_tag(reopened) == expected
+    finally:
+        reopened.close()

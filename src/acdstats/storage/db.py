@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -13,7 +14,12 @@ import duckdb
 from acdstats.errors import DatabaseDamaged, DatabaseLocked, WriterBusy
 from acdstats.storage.schema import migrate
 
-CHECKPOINT_WAL_BYTES = 256 * 1024 * 1024
+CHECKPOINT_WAL_BYTES = 16 * 1024 * 1024  # DuckDB's own automatic threshold
+# A checkpoint copies the log's changes into the file. If the disk fills while it runs,
+# DuckDB invalidates the whole database: every read fails until the process reopens it. So
+# it runs only with room for twice the log and this much more; else the log grows (a write
+# that finds no room for it fails alone, and reads go on).
+CHECKPOINT_ROOM_BYTES = 64 * 1024 * 1024
 
 
 class Database:
@@ -51,6 +57,8 @@ class Database:
         self._local = threading.local()
         self.checkpoint_wal_bytes = CHECKPOINT_WAL_BYTES
         if not read_only:
+            # Checkpoints are ours (_checkpoint_if_due), never DuckDB's at a commit.
+            self._con.execute("SET checkpoint_threshold = '1000TB'")
             migrate(self._con)
 
     def _damaged(self, exc: BaseException) -> DatabaseDamaged:
@@ -119,18 +127,21 @@ class Database:
                 cur.close()
 
     def _checkpoint_if_due(self, cur: duckdb.DuckDBPyConnection) -> None:
-        """Fold a large write-ahead log into the file.
+        """Fold a large write-ahead log into the file, if the disk has room for it.
 
         DuckDB's automatic checkpoint was seen never to run during long bulk loads here (the
-        log reached 3.6 GB and memory 4.7 GB); an explicit one bounds both. It is skipped,
-        not forced, while readers are in a transaction: the next commit tries again.
+        log reached 3.6 GB and memory 4.7 GB), and on a full disk it invalidates the
+        database; this one bounds both and waits for room. It is skipped, not forced, while
+        readers are in a transaction: the next commit tries again.
         """
         wal = self.path.with_name(self.path.name + ".wal")
         try:
-            due = wal.stat().st_size > self.checkpoint_wal_bytes
+            size = wal.stat().st_size
+            due = size > self.checkpoint_wal_bytes
+            room = shutil.disk_usage(self.path.parent).free >= 2 * size + CHECKPOINT_ROOM_BYTES
         except OSError:
             return
-        if due:
+        if due and room:
             with suppress(duckdb.Error):
                 cur.execute("CHECKPOINT")
 
