@@ -26,7 +26,7 @@ from click.testing import CliRunner
 
 from acdstats.cli.main import main
 from acdstats.services import keys
-from acdstats.services.ingest import ingest_batch
+from acdstats.services.ingest import Line, ingest_batch
 from acdstats.storage.db import CHECKPOINT_WAL_BYTES, Database
 from tests.serverproc import ACDSTATS
 from tests.test_web_hostile import DAMAGES, seeded  # noqa: F401 (seeded: a fixture)
@@ -115,18 +115,20 @@ def calls(tag: str, count: int, hour: int = 0) -> list[dict[str, Any]]:
         def at(offset: float, base: int = base) -> str:
             return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(base + offset))
 
-        for n, event in enumerate(
-            [
-                {"type": "enqueued", "request_id": request, "queue_id": 1 + i % 3, "at": at(0)},
-                {"type": "offered", "request_id": request, "user_id": user, "at": at(1)},
-                {"type": "answered", "request_id": request, "user_id": user, "at": at(4)},
-                {"type": "hangup", "request_id": request, "at": at(40)},
-                {"type": "status", "user_id": user, "status": "AFTER_SERVICE", "at": at(40)},
-                {"type": "status", "user_id": user, "status": "READY", "at": at(52)},
-            ]
-        ):
-            events.append({**event, "event_id": f"{tag}-{i}-{n}"})
+        call: list[dict[str, Any]] = [
+            {"type": "enqueued", "request_id": request, "queue_id": 1 + i % 3, "at": at(0)},
+            {"type": "offered", "request_id": request, "user_id": user, "at": at(1)},
+            {"type": "answered", "request_id": request, "user_id": user, "at": at(4)},
+            {"type": "hangup", "request_id": request, "at": at(40)},
+            {"type": "status", "user_id": user, "status": "AFTER_SERVICE", "at": at(40)},
+            {"type": "status", "user_id": user, "status": "READY", "at": at(52)},
+        ]
+        events.extend({**e, "event_id": f"{tag}-{i}-{n}"} for n, e in enumerate(call))
     return events
+
+
+def numbered(events: list[dict[str, Any]]) -> list[Line]:
+    return list(enumerate(events, start=1))
 
 
 CALLS = 5000  # per batch: 30,000 events, some 5 MB of log
@@ -194,9 +196,8 @@ def test_writes_until_the_disk_is_full_never_lose_the_database(small_disk: Path)
     batch, largest_wal = 0, 0
     try:
         while True:
-            lines = list(enumerate(calls(f"b{batch}", CALLS, batch), start=1))
             try:
-                report = ingest_batch(db, account, lines)
+                report = ingest_batch(db, account, numbered(calls(f"b{batch}", CALLS, batch)))
             except duckdb.Error as exc:
                 assert "space" in str(exc).lower(), exc
                 break
@@ -208,7 +209,7 @@ def test_writes_until_the_disk_is_full_never_lose_the_database(small_disk: Path)
         expected = {f"b{b}": per_batch for b in range(batch)}
         assert stored_per_tag(db) == expected  # reads work; the failed batch left nothing
         reserve.unlink()
-        again = ingest_batch(db, account, list(enumerate(calls(f"b{batch}", CALLS, batch), 1)))
+        again = ingest_batch(db, account, numbered(calls(f"b{batch}", CALLS, batch)))
         assert again.stored == per_batch and again.duplicates == 0
         expected[f"b{batch}"] = per_batch
         assert stored_per_tag(db) == expected
