@@ -28,7 +28,8 @@ from acdstats.cli.main import main
 from acdstats.services import keys
 from acdstats.services.ingest import Line, ingest_batch
 from acdstats.storage.db import CHECKPOINT_WAL_BYTES, Database
-from tests.serverproc import ACDSTATS
+from tests.every_read import answers_over
+from tests.serverproc import ACDSTATS, bearer, ndjson, serving
 from tests.test_web_hostile import DAMAGES, seeded  # noqa: F401 (seeded: a fixture)
 
 __all__ = ["seeded"]
@@ -167,16 +168,12 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
 def fill(disk: Path, name: str = "ballast") -> Path:
     """A file that takes every free byte of the disk."""
     ballast = disk / name
-    with ballast.open("wb") as out:
-        with contextlib.suppress(OSError):  # ENOSPC: full
-            while True:
-                out.write(b"\0" * (1 << 20))
-                out.flush()
-        with contextlib.suppress(OSError):
-            while True:
-                out.write(b"\0" * 4096)
-                out.flush()
-    assert shutil.disk_usage(disk).free < 8192
+    with ballast.open("wb", buffering=0) as out:
+        for chunk in (b"\0" * (1 << 20), b"\0" * 4096, b"\0"):
+            with contextlib.suppress(OSError):  # ENOSPC: full for chunks this large
+                while out.write(chunk):
+                    pass
+    assert shutil.disk_usage(disk).free == 0
     return ballast
 
 
@@ -218,5 +215,49 @@ def test_writes_until_the_disk_is_full_never_lose_the_database(small_disk: Path)
     reopened = Database(path, read_only=True)
     try:
         assert stored_per_tag(reopened) == expected
+    finally:
+        reopened.close()
+
+
+@pytest.mark.slow
+def test_a_batch_that_finds_the_disk_full_is_503_and_writes_recover(small_disk: Path) -> None:
+    """The server's disk is filled by a ballast file between two batches: the second is 503
+    (Voximplant's error body, Retry-After) with nothing of it stored, /health is 503 with
+    the reason, every read method answers as before; the ballast is deleted (space
+    returns): /health is 200 again by itself, the same batch is stored whole, exit 0."""
+    path = small_disk / "served.duckdb"
+    db = Database(path)
+    account = keys.create_account(db, "a").account_id
+    credentials = keys.create_key(db, account, ["Owner"])
+    db.close()
+    key = credentials["key_id"]
+    first, second = calls("b0", 300, 0), calls("b1", 300, 1)
+    with serving(path) as server, server.client() as http:
+        headers = bearer(credentials)
+        assert http.post("/events", content=ndjson(first), headers=headers).status_code == 200
+        before = answers_over(http, headers, key)
+        ballast = fill(small_disk)
+        refused = http.post("/events", content=ndjson(second), headers=headers)
+        assert refused.status_code == 503 and refused.headers["retry-after"] == "1"
+        assert refused.json()["error"]["code"] == 503
+        assert "nothing of this batch was stored" in refused.json()["error"]["msg"]
+        assert "No space left on device" in server.wait_for_log("ingest batch not stored")
+        health = http.get("/health")
+        assert health.status_code == 503 and health.json()["checks"]["writer"] == "failing"
+        assert "0 bytes free" in health.json()["reason"]
+        assert server.metric("acdstats_disk_free_bytes") == 0
+        assert answers_over(http, headers, key) == before  # reads work, nothing half-stored
+        ballast.unlink()
+        assert http.get("/health").json() == {
+            "status": "ok",
+            "checks": {"database": "ok", "writer": "ok"},
+        }
+        again = http.post("/events", content=ndjson(second), headers=headers).json()["result"]
+        assert again["stored"] == len(second) and again["duplicates"] == 0
+        assert answers_over(http, headers, key) != before
+        assert server.stop() == 0
+    reopened = Database(path, read_only=True)
+    try:
+        assert stored_per_tag(reopened) == {"b0": len(first), "b1": len(second)}
     finally:
         reopened.close()

@@ -13,6 +13,7 @@ TCP peer's (proxy headers are not trusted), so a request cannot claim to be loca
 
 from __future__ import annotations
 
+import shutil
 import time
 from ipaddress import ip_address
 from typing import Any
@@ -29,6 +30,9 @@ from acdstats.web.state import ServerState
 # A write that has held the writer longer than this means the writer is stuck.
 WRITER_STALL_S = 60.0
 PROBE_WAIT_S = 2.0
+# After a failed write, writes count as working again only with this much free disk: the
+# probe's tiny write can fit in the slack of the log's last page while no batch does.
+MIN_FREE_DISK_BYTES = 1024 * 1024
 
 _CHECKS = {"type": "object", "additionalProperties": {"type": "string"}}
 _HEALTH = {
@@ -88,16 +92,23 @@ def health(state: ServerState) -> tuple[int, dict[str, Any]]:
         reason = reason or f"one write has held the writer for over {WRITER_STALL_S:.0f} s"
     elif writer.last_failure is not None:
         try:
+            free = free_disk_bytes(state)
+            if free < MIN_FREE_DISK_BYTES:
+                raise OSError(f"the disk holding the database has {free} bytes free")
             writer.probe(PROBE_WAIT_S)
             checks["writer"] = "ok"
-        except Exception:
+        except Exception as exc:
             checks["writer"] = "failing"
-            reason = reason or f"writes fail: {writer.last_failure}"
+            reason = reason or f"writes fail: {writer.last_failure} ({exc})"
     else:
         checks["writer"] = "ok"
     if reason is None:
         return 200, {"status": "ok", "checks": checks}
     return 503, {"status": "unavailable", "reason": reason, "checks": checks}
+
+
+def free_disk_bytes(state: ServerState) -> int:
+    return shutil.disk_usage(state.db.path.resolve().parent).free
 
 
 def metrics_allowed(state: ServerState, request: Request) -> bool:

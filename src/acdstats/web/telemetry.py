@@ -10,6 +10,7 @@ a token cannot reach a label.
 from __future__ import annotations
 
 import logging
+import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -84,6 +85,12 @@ class Telemetry:
         wal = db_path.with_name(db_path.name + ".wal")
         self.gauge("acdstats_database_bytes", "Size of the database file", lambda: _size(db_path))
         self.gauge("acdstats_wal_bytes", "Size of the write-ahead log", lambda: _size(wal))
+        folder = db_path.resolve().parent
+        self.gauge(
+            "acdstats_disk_free_bytes",
+            "Free space on the disk holding the database",
+            lambda: _free(folder),
+        )
 
     def count_ingest(self, stored: int, duplicates: int, orphaned: int, rejected: int) -> None:
         for outcome, n in (
@@ -113,6 +120,13 @@ def note_call(scope: Scope, name: str | None, answer: bytes) -> None:
 def _size(path: Path) -> float:
     try:
         return float(path.stat().st_size)
+    except OSError:
+        return 0.0
+
+
+def _free(folder: Path) -> float:
+    try:
+        return float(shutil.disk_usage(folder).free)
     except OSError:
         return 0.0
 
