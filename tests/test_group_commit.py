@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -25,10 +26,12 @@ def test_waiting_batches_share_one_transaction(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[int] = []
+    leading = threading.Event()
     real = ingest_parts
 
     def recording(db: Database, account_id: int, parts: list[Any], timeout: Any) -> Any:
         calls.append(len(parts))
+        leading.set()
         return real(db, account_id, parts, timeout)
 
     monkeypatch.setattr(group_commit, "ingest_parts", recording)
@@ -41,15 +44,22 @@ def test_waiting_batches_share_one_transaction(
     threads = [threading.Thread(target=push, args=(n,)) for n in range(4)]
     with db.writer():  # the writer is busy: every batch has to wait
         threads[0].start()
-        time.sleep(0.2)  # the first one is the leader, blocked on the database
+        assert leading.wait(timeout=30)  # the first one is the leader, blocked on the database
         for thread in threads[1:]:
             thread.start()
-        time.sleep(0.3)
+        _wait_until(lambda: writer.pending() == 3)  # the others queue behind it
     for thread in threads:
         thread.join(timeout=30)
     assert calls == [1, 3]
     assert all(reports[n].stored == 2 and reports[n].rejected == [] for n in range(4))
     assert per_user(db, report="UAC") == {7: {"UAC": 4}}
+
+
+def _wait_until(condition: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + 30
+    while not condition():
+        assert time.monotonic() < deadline, "the condition never came true"
+        time.sleep(0.01)
 
 
 def test_a_batch_that_cannot_get_the_writer_is_not_stored(db: Database) -> None:
