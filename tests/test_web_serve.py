@@ -57,7 +57,8 @@ def free_port() -> int:
 
 
 def wait_until_listening(port: int, process: subprocess.Popen[bytes]) -> None:
-    for _ in range(500):
+    deadline = time.monotonic() + 120  # a start-up on a loaded 2-core machine, never the test
+    while time.monotonic() < deadline:
         if process.poll() is not None:
             raise AssertionError(f"serve exited: {process.stderr.read().decode()}")  # type: ignore[union-attr]
         with socket.socket() as sock:
