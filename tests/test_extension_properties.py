@@ -22,6 +22,8 @@ from acdstats.services.ingest import ingest
 from acdstats.services.methods import CallContext, find_method, respond
 from acdstats.services.statistics import operator_statistics
 from acdstats.storage.db import Database
+from acdstats.storage.duckdb_reader import DuckDBReader
+from acdstats.storage.reader import Tuning
 from tests import oracle_extensions
 from tests.oracle import to_ms
 
@@ -151,11 +153,14 @@ def test_engine_equals_reference_and_fast_path_equals_raw(
             else:
                 assert json.dumps(json.loads(body)) == json.dumps(expected), params
             cur = db.reader()
-            fast = operator_statistics(cur, 1, params, now_ms=NOW)
-            raw = operator_statistics(cur, 1, params, now_ms=NOW, use_rollups=False)
+            fast = operator_statistics(DuckDBReader(cur), 1, params, now_ms=NOW)
+            raw = operator_statistics(
+                DuckDBReader(cur, Tuning(use_rollups=False)), 1, params, now_ms=NOW
+            )
             assert fast == raw, params
             # Rendered by the database (big answers) or shaped in Python: the same bytes.
-            assert operator_statistics(cur, 1, params, now_ms=NOW, small_answer=0) == fast
+            in_database = DuckDBReader(cur, Tuning(renderer="database"))
+            assert operator_statistics(in_database, 1, params, now_ms=NOW) == fast
 
 
 def _zone(params: dict[str, str]) -> Any:

@@ -13,8 +13,11 @@ from hypothesis import strategies as st
 from acdstats.domain.metrics import ITEMS
 from acdstats.domain.query import parse_operator_statistics
 from acdstats.services.ingest import ingest
-from acdstats.services.statistics import most_records, operator_statistics_json
+from acdstats.services.statistics import operator_statistics_json
 from acdstats.storage.db import Database
+from acdstats.storage.duckdb_reader import DuckDBReader
+from acdstats.storage.operator_answer import most_records
+from acdstats.storage.reader import Tuning
 from tests.webkit import seed_events
 
 USERS = (3, 7, 8, 11)
@@ -54,8 +57,9 @@ def test_python_and_sql_rendering_are_identical(
               "report": report, "abbreviation": abbreviation}  # fmt: skip
     assert most_records(parse_operator_statistics(params)) <= 2_000  # the Python path
     cur = loaded.reader()
-    small = operator_statistics_json(cur, 1, params, user_id_as_number=as_string)
-    big = operator_statistics_json(cur, 1, params, user_id_as_number=as_string, small_answer=0)
+    small = operator_statistics_json(DuckDBReader(cur), 1, params, user_id_as_number=as_string)
+    in_database = DuckDBReader(cur, Tuning(renderer="database"))
+    big = operator_statistics_json(in_database, 1, params, user_id_as_number=as_string)
     assert small == big
 
 
@@ -63,6 +67,6 @@ def test_the_bound_holds_for_every_aggregation(loaded: Database) -> None:
     for aggregation in ("day", "hour", "hour_of_day", "none"):
         params = {"from_date": "2026-03-01 00:00:00", "to_date": "2026-03-09 00:00:00",
                   "user_id": "3;7;8;11", "aggregation": aggregation}  # fmt: skip
-        text = operator_statistics_json(loaded.reader(), 1, params)
+        text = operator_statistics_json(DuckDBReader(loaded), 1, params)
         records = text.count('"SA"')
         assert 0 < records <= most_records(parse_operator_statistics(params))

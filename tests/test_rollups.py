@@ -15,6 +15,8 @@ from acdstats.services.ingest import ingest
 from acdstats.services.statistics import operator_statistics_json
 from acdstats.storage.db import Database
 from acdstats.storage.derive import rebuild
+from acdstats.storage.duckdb_reader import DuckDBReader
+from acdstats.storage.reader import Tuning
 from acdstats.storage.statistics_sql import plan
 from tests.webkit import seed_events
 
@@ -82,8 +84,9 @@ def test_rollups_equal_raw_offers(
     if queues is not None:
         params["acd_queue_id"] = queues
     cur = loaded.reader()
-    fast = operator_statistics_json(cur, 1, params)
-    assert fast == operator_statistics_json(cur, 1, params, use_rollups=False)
+    fast = operator_statistics_json(DuckDBReader(cur), 1, params)
+    raw = DuckDBReader(cur, Tuning(use_rollups=False))
+    assert fast == operator_statistics_json(raw, 1, params)
 
 
 def test_the_year_query_uses_rollups_and_equals_raw_after_rebuild(loaded: Database) -> None:
@@ -92,13 +95,13 @@ def test_the_year_query_uses_rollups_and_equals_raw_after_rebuild(loaded: Databa
         "to_date": "2027-01-01 00:00:00",
         "user_id": "all",
     }
-    before = operator_statistics_json(loaded.reader(), 1, params)
+    before = operator_statistics_json(DuckDBReader(loaded), 1, params)
     assert before != "[]" and before == operator_statistics_json(
-        loaded.reader(), 1, params, use_rollups=False
+        DuckDBReader(loaded, Tuning(use_rollups=False)), 1, params
     )
     with loaded.writer() as cur:
         rebuild(cur, 1)
-    assert operator_statistics_json(loaded.reader(), 1, params) == before
+    assert operator_statistics_json(DuckDBReader(loaded), 1, params) == before
 
 
 @pytest.mark.parametrize(
@@ -202,8 +205,8 @@ def test_month_rollup_equals_raw_offers(months: Database, start: int, days: int,
     if queues is not None:
         params["acd_queue_id"] = queues
     cur = months.reader()
-    assert operator_statistics_json(cur, 1, params) == operator_statistics_json(
-        cur, 1, params, use_rollups=False
+    assert operator_statistics_json(DuckDBReader(cur), 1, params) == operator_statistics_json(
+        DuckDBReader(cur, Tuning(use_rollups=False)), 1, params
     )
 
 

@@ -14,6 +14,8 @@ from acdstats.errors import ApiError
 from acdstats.services.methods import CallContext, call, find_method, respond
 from acdstats.services.status_statistics import operator_status_statistics
 from acdstats.storage.db import Database
+from acdstats.storage.duckdb_reader import DuckDBReader
+from acdstats.storage.reader import Tuning
 from tests import status_oracle
 from tests.scenario import ev, load
 from tests.test_status_spans import BASE, HISTORY, at, split
@@ -107,9 +109,8 @@ def test_answers_equal_the_reference(
                 continue  # a fold can make the local window empty: error 123, tested below
             want = orjson.dumps(status_oracle.answer(events, params, now))
             for rollups, in_database in ((True, False), (False, False), (True, True)):
-                got = operator_status_statistics(
-                    db.reader(), 1, params, now=now, use_rollups=rollups, in_database=in_database
-                )
+                tuning = Tuning(rollups, "database" if in_database else "python")
+                got = operator_status_statistics(DuckDBReader(db, tuning), 1, params, now=now)
                 # Byte for byte, key order included: both renderings and the reference.
                 assert orjson.dumps({"result": got}) == want, (params, now, rollups, in_database)
     finally:
@@ -319,15 +320,11 @@ def test_query_command_fixes_the_clock_and_takes_the_server_options(tmp_path: An
 def test_the_answer_size_limit(db: Database, in_database: bool) -> None:
     load(db, [ev("status", "10:00:00", u=7, s="READY"), ev("status", "10:00:00", u=8, s="DND")])
     params = {**DAY_WINDOW, "user_id": "7;8", "aggregation": "hour"}
-    cur = db.reader()
-    ok = operator_status_statistics(
-        cur, 1, params, now=NOW_MS, max_records=28, in_database=in_database
-    )
+    cur = DuckDBReader(db, Tuning(renderer="database" if in_database else "python"))
+    ok = operator_status_statistics(cur, 1, params, now=NOW_MS, max_records=28)
     assert len(orjson.loads(orjson.dumps(ok))) == 2  # 2 operators x 14 hours = 28 records
     with pytest.raises(ApiError) as info:
-        operator_status_statistics(
-            cur, 1, params, now=NOW_MS, max_records=27, in_database=in_database
-        )
+        operator_status_statistics(cur, 1, params, now=NOW_MS, max_records=27)
     assert info.value.code == 569
 
 
@@ -355,9 +352,8 @@ def test_a_window_from_year_one(db: Database, aggregation: str) -> None:
               "user_id": "all", "aggregation": aggregation}  # fmt: skip
     want = status_oracle.answer(events, params, NOW_MS)
     for in_database in (False, True):
-        got = operator_status_statistics(
-            db.reader(), 1, params, now=NOW_MS, in_database=in_database
-        )
+        tuning = Tuning(renderer="database" if in_database else "python")
+        got = operator_status_statistics(DuckDBReader(db, tuning), 1, params, now=NOW_MS)
         assert orjson.dumps({"result": got}) == orjson.dumps(want)
-    empty = operator_status_statistics(db.reader(), 2, params, now=NOW_MS)
+    empty = operator_status_statistics(DuckDBReader(db), 2, params, now=NOW_MS)
     assert orjson.dumps(empty) == b"[]"

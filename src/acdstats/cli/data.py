@@ -23,11 +23,11 @@ from acdstats.cli.options import (
 )
 from acdstats.config import resolve_path
 from acdstats.domain.buckets import load_zone
+from acdstats.domain.csv_answer import CsvBody
 from acdstats.domain.queue_metrics import parse_thresholds
 from acdstats.domain.timefmt import parse_request_time
 from acdstats.errors import ApiError
 from acdstats.importers import FORMATS
-from acdstats.services.csv_answer import CsvBody
 from acdstats.services.methods import CallContext, find_method, respond
 from acdstats.services.rebuild import rebuild_account
 

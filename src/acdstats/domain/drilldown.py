@@ -16,6 +16,11 @@ OFFER_OUTCOMES = ("answered", "unanswered")
 QUEUE_CALL_OUTCOMES = ("answered", "abandoned", "rejected", "moved")
 MAX_COUNT = 1000
 DEFAULT_COUNT = 100
+# The keys of a row of each answer, in SPEC 8.5's order.
+OFFER_KEYS = ("request_id", "user_id", "acd_queue_id", "offered_at", "answered_at", "ended_at",
+              "acw_ended_at", "SA", "TT", "ACW", "HT")  # fmt: skip
+QUEUE_CALL_KEYS = ("request_id", "acd_queue_id", "entered_at", "wait_ended_at", "outcome",
+                   "user_id", "WT", "SA", "AT", "TT", "ACW", "HT", "QL")  # fmt: skip
 
 
 @dataclass(frozen=True)

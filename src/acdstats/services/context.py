@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from acdstats.domain.queue_metrics import DEFAULT_THRESHOLDS
-from acdstats.services.statistics import DEFAULT_MAX_RECORDS
 from acdstats.storage.db import Database
+from acdstats.storage.duckdb_reader import reader_of
+from acdstats.storage.reader import DEFAULT_MAX_RECORDS, StatisticsReader
 
 STATISTICS_ROLES = frozenset({"Owner", "Admin", "Developer", "Supervisor", "User manager"})
 INGEST_ROLES = frozenset({"Owner", "Admin", "Developer"})
@@ -26,6 +27,10 @@ class CallContext:
     status_detail_as_object: bool = False  # acd_status as the bare object, not [object]
     service_level_thresholds: tuple[int, ...] = DEFAULT_THRESHOLDS  # SL thresholds, seconds
     service_level_as_fraction: bool = False  # SL as Voximplant's documented fraction
+
+    def reader(self) -> StatisticsReader:
+        """The statistics reader of this call's database."""
+        return reader_of(self.db)
 
 
 Handler = Callable[[CallContext, Mapping[str, str]], Any]

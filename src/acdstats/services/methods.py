@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 
 from acdstats import errors
+from acdstats.domain.csv_answer import CsvBody
 from acdstats.domain.status_query import parse_status_statistics
 from acdstats.errors import ApiError, shown
 from acdstats.services.context import (
@@ -19,7 +20,6 @@ from acdstats.services.context import (
     Handler,
     Method,
 )
-from acdstats.services.csv_answer import CsvBody
 from acdstats.services.drilldown import Page, offers, queue_calls
 from acdstats.services.key_methods import KEY_METHODS
 from acdstats.services.queue_statistics import queue_statistics
@@ -40,7 +40,7 @@ __all__ = [
 
 def _operator_statistics(ctx: CallContext, params: Mapping[str, str]) -> Any:
     text = operator_statistics(
-        ctx.db.reader(),
+        ctx.reader(),
         ctx.account_id,
         params,
         ctx.max_records,
@@ -56,14 +56,14 @@ def _operator_status_statistics(ctx: CallContext, params: Mapping[str, str]) -> 
     now = int(time.time() * 1000) if ctx.now_ms is None else ctx.now_ms  # once per request
     as_csv = params.get("format") == "csv"
     result = operator_status_statistics(
-        ctx.db.reader(),
+        ctx.reader(),
         ctx.account_id,
         params,
         now=now,
         max_records=ctx.max_records,
         user_id_as_number=ctx.user_id_as_number,
         status_detail_as_object=ctx.status_detail_as_object,
-        in_database=False if as_csv else None,  # CSV is written from Python values
+        values=as_csv,  # CSV is written from Python values
     )
     if as_csv:  # valid: the call above checked every parameter
         return status_csv(parse_status_statistics(params, now), result)
@@ -71,11 +71,11 @@ def _operator_status_statistics(ctx: CallContext, params: Mapping[str, str]) -> 
 
 
 def _offers(ctx: CallContext, params: Mapping[str, str]) -> Any:
-    return offers(ctx.db.reader(), ctx.account_id, params, ctx.now_ms, ctx.user_id_as_number)
+    return offers(ctx.reader(), ctx.account_id, params, ctx.now_ms, ctx.user_id_as_number)
 
 
 def _queue_calls(ctx: CallContext, params: Mapping[str, str]) -> Any:
-    return queue_calls(ctx.db.reader(), ctx.account_id, params, ctx.now_ms, ctx.user_id_as_number)
+    return queue_calls(ctx.reader(), ctx.account_id, params, ctx.now_ms, ctx.user_id_as_number)
 
 
 def _queue_statistics(ctx: CallContext, params: Mapping[str, str]) -> Any:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from acdstats.domain import csv_answer
+from acdstats.domain.csv_answer import CsvBody
 from acdstats.domain.status_query import StatusQuery
 from acdstats.domain.statuses import STATUS_ORDER
-from acdstats.services import csv_answer
-from acdstats.services.csv_answer import CsvBody
 
 _TIMES = {"day": ("date",), "week": ("date",), "month": ("date",), "hour_of_day": ("hour",),
           "hour": ("date", "hour", "utc_offset"), "none": ()}  # fmt: skip

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from acdstats.errors import DatabaseDamaged, DatabaseLocked, WriterBusy
+from acdstats.errors import DatabaseDamaged, DatabaseLocked, StorageUnavailable, WriterBusy
 from acdstats.storage.schema import migrate
 
 CHECKPOINT_WAL_BYTES = 16 * 1024 * 1024  # DuckDB's own automatic threshold
@@ -20,6 +20,16 @@ CHECKPOINT_WAL_BYTES = 16 * 1024 * 1024  # DuckDB's own automatic threshold
 # it runs only with room for twice the log and this much more; else the log grows (a write
 # that finds no room for it fails alone, and reads go on).
 CHECKPOINT_ROOM_BYTES = 64 * 1024 * 1024
+
+
+@contextmanager
+def engine_errors() -> Iterator[None]:
+    """At storage's edge: a failure of DuckDB leaves storage as StorageUnavailable (with
+    DuckDB's message), so services and web never see the engine's exceptions."""
+    try:
+        yield
+    except duckdb.Error as exc:
+        raise StorageUnavailable(str(exc)) from exc
 
 
 class Database:

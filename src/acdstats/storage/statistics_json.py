@@ -13,6 +13,7 @@ from typing import Any
 from acdstats.domain.metrics import Item, floored_average_sql
 from acdstats.domain.query import StatisticsQuery
 from acdstats.storage.bucket_sql import Bucketing
+from acdstats.storage.dialect import DUCKDB
 from acdstats.storage.statistics_sql import (
     BUCKETS,
     label_names,
@@ -72,12 +73,12 @@ def answer_sql(
         group_keys, inner_order = bucket_cols, ["user_id", *queue_order]
         head, record = bucket_fields, [user, *queue, *items]
     # A group's head fields, then "statistics": the JSON of its head struct minus the "}".
-    head_json = f"rtrim(to_json({{{', '.join(head)}}})::VARCHAR, '}}') || ','" if head else "'{'"
+    head_json = f"rtrim({DUCKDB.json_object(head)}, '}}') || ','" if head else "'{'"
     keys_sql = ", ".join(group_keys)
     sql = f"""
     WITH limited AS ({rows_sql} LIMIT {int(limit) + 1}),
     records AS (
-        SELECT *, {head_json} AS head, to_json({{{", ".join(record)}}})::VARCHAR AS rec
+        SELECT *, {head_json} AS head, {DUCKDB.json_object(record)} AS rec
         FROM limited
     ),
     groups AS (

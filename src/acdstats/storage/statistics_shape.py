@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from acdstats.domain import csv_answer
 from acdstats.domain.metrics import Item, floored_average
 from acdstats.domain.query import StatisticsQuery
-from acdstats.services import csv_answer
 from acdstats.storage.bucket_sql import Bucketing
 from acdstats.storage.rollups import SAMPLES
 from acdstats.storage.statistics_sql import (
