@@ -29,7 +29,7 @@ def engine_errors() -> Iterator[None]:
     try:
         yield
     except duckdb.Error as exc:
-        raise StorageUnavailable(str(exc)) from exc
+        raise StorageUnavailable(f"{type(exc).__name__}: {exc}") from exc
 
 
 class Database:
@@ -91,27 +91,30 @@ class Database:
         """The one writer: a transaction that commits on success and rolls back on error.
 
         With a timeout, WriterBusy is raised if the writer is not free within it. Inside
-        `rehearsal()` (same thread) it is the rehearsal's transaction instead.
+        `rehearsal()` (same thread) it is the rehearsal's transaction instead. A failure of
+        DuckDB in it (after the rollback) leaves as StorageUnavailable.
         """
         rehearsal = self._rehearsal
         if rehearsal is not None and rehearsal[0] == threading.get_ident():
-            yield rehearsal[1]
+            with engine_errors():
+                yield rehearsal[1]
             return
         if not self._write_lock.acquire(timeout=-1 if timeout is None else timeout):
             raise WriterBusy(f"the database writer stayed busy for {timeout} s")
         try:
-            cur = self._con.cursor()
-            try:
-                cur.execute("BEGIN")
+            with engine_errors():
+                cur = self._con.cursor()
                 try:
-                    yield cur
-                except BaseException:
-                    cur.execute("ROLLBACK")
-                    raise
-                cur.execute("COMMIT")
-                self._checkpoint_if_due(cur)
-            finally:
-                cur.close()
+                    cur.execute("BEGIN")
+                    try:
+                        yield cur
+                    except BaseException:
+                        cur.execute("ROLLBACK")
+                        raise
+                    cur.execute("COMMIT")
+                    self._checkpoint_if_due(cur)
+                finally:
+                    cur.close()
         finally:
             self._write_lock.release()
 
@@ -154,6 +157,11 @@ class Database:
         if due and room:
             with suppress(duckdb.Error):
                 cur.execute("CHECKPOINT")
+
+    def answers(self) -> None:
+        """One tiny read (the health check's); StorageUnavailable if the database fails it."""
+        with engine_errors():
+            self.reader().execute("SELECT max(version) FROM schema_version").fetchone()
 
     def next_id(self, cur: duckdb.DuckDBPyConnection, name: str) -> int:
         """A persistent counter (inside the caller's write transaction)."""

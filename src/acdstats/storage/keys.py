@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import duckdb
 
+from acdstats.storage.db import engine_errors
+
 
 @dataclass(frozen=True)
 class Account:
@@ -36,6 +38,7 @@ def insert_account(cur: duckdb.DuckDBPyConnection, account: Account) -> None:
     )
 
 
+@engine_errors()
 def get_account(cur: duckdb.DuckDBPyConnection, account_id: int) -> Account | None:
     rows = cur.execute(
         "SELECT account_id, name, email FROM accounts WHERE account_id = ?", [account_id]
@@ -43,6 +46,7 @@ def get_account(cur: duckdb.DuckDBPyConnection, account_id: int) -> Account | No
     return Account(*rows[0]) if rows else None
 
 
+@engine_errors()
 def list_accounts(cur: duckdb.DuckDBPyConnection) -> list[Account]:
     rows = cur.execute("SELECT account_id, name, email FROM accounts ORDER BY 1").fetchall()
     return [Account(*row) for row in rows]
@@ -64,12 +68,14 @@ def insert_key(cur: duckdb.DuckDBPyConnection, key: KeyRecord) -> None:
     )
 
 
+@engine_errors()
 def get_key(cur: duckdb.DuckDBPyConnection, key_id: str) -> KeyRecord | None:
     """The key by id, also when disabled or deleted (the caller decides what that means)."""
     rows = cur.execute(f"SELECT {_KEY_COLUMNS} FROM api_keys WHERE key_id = ?", [key_id]).fetchall()
     return _key(rows[0]) if rows else None
 
 
+@engine_errors()
 def list_keys(
     cur: duckdb.DuckDBPyConnection,
     account_id: int,

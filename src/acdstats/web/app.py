@@ -13,7 +13,6 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 from types import ModuleType
 
-import duckdb
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -22,6 +21,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from acdstats.config import Settings
+from acdstats.errors import StorageUnavailable
 from acdstats.storage.db import Database
 from acdstats.web import dashboard, ingest, openapi, operations, platform_api
 from acdstats.web.control import ControlServer
@@ -66,7 +66,7 @@ def create_app(
         exception_handlers={
             HTTPException: _http_error,
             ClientDisconnect: _client_gone,
-            duckdb.Error: _storage_error,
+            StorageUnavailable: _storage_error,
             Exception: _internal_error,
         },
     )

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import logging
 
-import duckdb
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from acdstats import errors
-from acdstats.errors import ApiError, WriterBusy
+from acdstats.errors import ApiError, StorageUnavailable
 from acdstats.services.methods import INGEST_ROLES
 from acdstats.web.batch_body import parse_batch
 from acdstats.web.params import read_body
@@ -119,7 +118,7 @@ def routes(state: ServerState) -> list[BaseRoute]:
             report = await run_in_threadpool(
                 writer.write, principal.account_id, lines, WRITE_WAIT_S
             )
-        except (WriterBusy, duckdb.Error, OSError) as exc:
+        except (StorageUnavailable, OSError) as exc:
             log.error("ingest batch not stored: %s", exc)
             state.telemetry.refused_batches.inc()
             return _unavailable(

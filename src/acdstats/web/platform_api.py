@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
-import duckdb
 import orjson
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -23,7 +22,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from acdstats import errors
-from acdstats.errors import ApiError
+from acdstats.errors import ApiError, StorageUnavailable
 from acdstats.services.auth import Principal
 from acdstats.services.methods import CallContext, Method, find_method, respond
 from acdstats.web.params import Body, body_params
@@ -91,7 +90,7 @@ def check_caller(
         return method, state.authorize(authorization, method.roles)
     except ApiError as exc:
         return orjson.dumps(exc.as_dict())
-    except duckdb.Error as exc:
+    except StorageUnavailable as exc:
         return storage_error(name, exc)
 
 
@@ -101,7 +100,7 @@ def check_token(state: ServerState, authorization: str | None) -> bytes | None:
         state.auth.authenticate(authorization)
     except ApiError as exc:
         return orjson.dumps(exc.as_dict())
-    except duckdb.Error as exc:
+    except StorageUnavailable as exc:
         return storage_error(None, exc)
     return None
 
@@ -134,11 +133,11 @@ def dispatch(
         return respond(method, ctx, params)
     except ApiError as exc:
         return orjson.dumps(exc.as_dict())
-    except duckdb.Error as exc:
+    except StorageUnavailable as exc:
         return storage_error(name, exc)
 
 
-def storage_error(name: str | None, exc: duckdb.Error) -> bytes:
+def storage_error(name: str | None, exc: StorageUnavailable) -> bytes:
     """An API error for a failure of the database (logged in one line, no traceback)."""
     log.error("platform_api %s: the database failed: %s", name, exc)
     msg = "The server cannot read its database now; try again later"
