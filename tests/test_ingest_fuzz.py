@@ -9,7 +9,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from acdstats.services.ingest import Line, ingest_batch
+from acdstats.domain.events import Line
+from acdstats.services.ingest import ingest_batch
 from acdstats.storage.db import Database
 
 FIELDS = ["type", "at", "request_id", "user_id", "queue_id", "status", "event_id", "account_id",

@@ -55,7 +55,7 @@ def agents(db: Database) -> dict[str, str]:
 
 
 def load(db: Database, data: bytes) -> Any:
-    return ingest(db, 1, read_queue_log(io.BytesIO(data), db, 1))
+    return ingest(db, 1, read_queue_log(io.BytesIO(data)))
 
 
 def _read(path: Path) -> dict[int, QueueLogLine]:

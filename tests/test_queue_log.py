@@ -26,7 +26,7 @@ DAY = {"from_date": "2026-03-02 00:00:00", "to_date": "2026-03-03 00:00:00"}
 
 def load(db: Database, name: str, timezone: str = "UTC", account: int = 1) -> IngestReport:
     with (DATA / name).open("rb") as stream:
-        return ingest(db, account, read_queue_log(stream, db, account, timezone))
+        return ingest(db, account, read_queue_log(stream, timezone))
 
 
 def ids(db: Database, kind: str, account: int = 1) -> dict[str, int]:
@@ -173,7 +173,7 @@ def test_malformed_lines_are_rejected_with_reasons(db: Database, tmp_path: Path)
         b"1772442016|c9|sales|PJSIP/1|CONNECT|6|u|5\n"
     )
     with path.open("rb") as stream:
-        report = ingest(db, 1, read_queue_log(stream, db, 1, "UTC"))
+        report = ingest(db, 1, read_queue_log(stream, "UTC"))
     assert [line for line, _ in report.rejected] == [2, 3, 4, 5, 7]
     reasons = dict(report.rejected)
     assert "epoch" in reasons[2]
@@ -278,7 +278,7 @@ def test_leaving_one_of_several_queues_is_not_offline(db: Database, tmp_path: Pa
         "1772446000|MANAGER|billing|PJSIP/7|REMOVEMEMBER|\n"  # static member: not in the log
     )
     with path.open("rb") as stream:
-        report = ingest(db, 1, read_queue_log(stream, db, 1, "UTC"))
+        report = ingest(db, 1, read_queue_log(stream, "UTC"))
     assert (report.stored, report.skipped) == (2, 3)  # READY, OFFLINE; repeats and the move
     rows = (
         db.reader()

@@ -138,7 +138,7 @@ def item(values: list[int]) -> dict[str, int]:
 def test_generated_log_matches_the_raw_lines(db: Database) -> None:
     lines = generate(calls=1500, seed=7)
     stream = io.BufferedReader(io.BytesIO(("\n".join(lines) + "\n").encode()))
-    report = ingest(db, 1, read_queue_log(stream, db, 1, "UTC"))
+    report = ingest(db, 1, read_queue_log(stream, "UTC"))
     assert report.rejected == []
     assert report.orphaned == 0
     answer = call(

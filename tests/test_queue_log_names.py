@@ -18,7 +18,7 @@ from acdstats.storage.names import NameId, NameIds, link_name, list_names
 
 def feed(db: Database, text: str, account: int = 1) -> IngestReport:
     stream = io.BufferedReader(io.BytesIO(text.encode()))
-    return ingest(db, account, read_queue_log(stream, db, account, "UTC"))
+    return ingest(db, account, read_queue_log(stream, "UTC"))
 
 
 def agent_ids(db: Database, account: int = 1) -> dict[str, int]:

@@ -35,7 +35,8 @@ if TYPE_CHECKING:  # the import path's modules load only when a file is imported
     from rich.console import Console
     from rich.progress import Progress
 
-    from acdstats.services.ingest import IngestReport, Line
+    from acdstats.domain.events import Line
+    from acdstats.services.ingest import IngestReport
     from acdstats.storage.eventstore import DataSpan
 
 _SHOWN_REJECTS = 50
@@ -91,7 +92,7 @@ def import_(
             path = Path(name)
             with path.open("rb") as stream, _progress(console, path) as progress:
                 task = progress.add_task(path.name, total=path.stat().st_size)
-                lines = open_reader(stream, fmt, db, account_id, timezone)
+                lines = open_reader(stream, fmt, timezone)
                 report = ingest(db, account_id, _tracked(lines, stream, progress, task))
             reports[name] = report
     db.close()

@@ -13,7 +13,8 @@ from acdstats.cli.options import (
     require_account,
 )
 from acdstats.config import resolve_path
-from acdstats.storage.names import KINDS, link_name, list_names
+from acdstats.domain.names import KINDS
+from acdstats.storage.names import link_name, list_names
 
 
 @click.command("names")

@@ -5,6 +5,9 @@ These tables drive the checks of storage.incoming and the derivation's ordering.
 
 from __future__ import annotations
 
+from typing import Any
+
+from acdstats.domain.names import NamedEvent
 from acdstats.errors import AcdstatsError
 
 STATUSES = frozenset(
@@ -26,6 +29,8 @@ EVENT_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 # Offer records (SPEC 3.2): the required fields, and the times in their required order.
 OFFER_FIELDS = ("request_id", "queue_id", "user_id", "offered_at")
 OFFER_TIMES = ("offered_at", "answered_at", "ended_at", "acw_ended_at")
+# Every time field a record can have.
+TIMES = ("at", *OFFER_TIMES)
 
 # Order of event types at equal times within one request (SPEC section 3.1); events of one
 # type at one time are then ordered by user_id, then queue_id, an absent value first. (The
@@ -44,3 +49,10 @@ TYPE_RANK = {
 
 class InvalidRecord(AcdstatsError, ValueError):
     """A line that cannot be accepted; the message is the reason shown in the report."""
+
+
+# What importers yield per line: the record as a dict, or the raw JSON text of one record
+# (bytes: checked in the database, the fast path for JSON Lines), or an event whose queue and
+# agent are still names (the write pipeline gives them their ids), or a reason it could not
+# be read at all, or None for a line that carries nothing to store.
+Line = tuple[int, dict[str, Any] | bytes | NamedEvent | InvalidRecord | None]

@@ -7,12 +7,10 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from acdstats.domain.buckets import load_zone
-from acdstats.domain.events import InvalidRecord
+from acdstats.domain.events import InvalidRecord, Line
 from acdstats.importers.jsonl_csv import read_csv, read_jsonl
 from acdstats.importers.localtime import localized
 from acdstats.importers.text import skip_bom
-from acdstats.services.ingest import Line
-from acdstats.storage.db import Database
 
 _QUEUE_LOG_LINE = re.compile(rb"^\d{9,}(\.\d+)?\|")
 # The realtime queue_log table exported as CSV: its header names these columns.
@@ -28,9 +26,7 @@ _PBXWARE_HEADER = re.compile(
 )
 
 
-def open_reader(
-    stream: IO[bytes], fmt: str, db: Database, account_id: int, timezone: str = "UTC"
-) -> Iterator[Line]:
+def open_reader(stream: IO[bytes], fmt: str, timezone: str = "UTC") -> Iterator[Line]:
     """Lines of the file as dicts; `events`/`offers` restrict what the lines may be.
 
     timezone: the zone of local times (queue_log realtime CSV; event and offer-record times
@@ -43,7 +39,7 @@ def open_reader(
     if fmt == "queue_log" or (fmt == "auto" and _is_queue_log(head.lstrip())):
         from acdstats.importers.queue_log import read_queue_log
 
-        queue_log_lines: Iterator[Line] = read_queue_log(stream, db, account_id, timezone)
+        queue_log_lines: Iterator[Line] = read_queue_log(stream, timezone)
         return queue_log_lines
     lines = read_jsonl(stream) if first in (b"{", b"[") else read_csv(stream)
     if timezone != "UTC":

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import IO
 
-from acdstats.domain.events import InvalidRecord
+from acdstats.domain.events import InvalidRecord, Line
 from acdstats.importers.text import BOM, csv_reader
-from acdstats.services.ingest import Line
 
 
 def read_jsonl(stream: IO[bytes]) -> Iterator[Line]:

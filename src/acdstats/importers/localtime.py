@@ -18,9 +18,8 @@ from typing import Any
 
 import orjson
 
+from acdstats.domain.events import TIMES, Line
 from acdstats.importers.queue_log_source import LocalClock
-from acdstats.services.ingest import Line
-from acdstats.storage.incoming import TIMES
 
 _NAIVE = re.compile(r"(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})(\.\d{1,6})?")
 

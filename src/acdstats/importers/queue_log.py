@@ -1,7 +1,6 @@
-"""Asterisk queue_log import (SPEC 3.3): lines -> SPEC events, names -> persistent ids.
+"""Asterisk queue_log import (SPEC 3.3): lines -> SPEC events whose queues and agents are
+still names (the write pipeline gives them their persistent ids: storage/names.py).
 
-Lines are read in chunks; the new queue and agent names of a chunk get their ids in one
-write transaction (never one per line, and never while the caller holds the writer).
 Every event gets an event_id derived from its line's content, so importing a file again,
 or the realtime CSV export of the same lines, stores nothing new.
 """
@@ -15,7 +14,8 @@ from itertools import islice
 from typing import IO, Any
 
 from acdstats.config import queue_log_wrapup_reasons
-from acdstats.domain.events import InvalidRecord
+from acdstats.domain.events import InvalidRecord, Line
+from acdstats.domain.names import Name, NamedEvent, fold
 from acdstats.importers.queue_log_source import queue_log_lines
 from acdstats.importers.queue_log_verbs import (
     DEFAULT_WRAPUP_REASONS,
@@ -24,10 +24,8 @@ from acdstats.importers.queue_log_verbs import (
     map_line,
     wrapup_set,
 )
-from acdstats.services.ingest import Line
-from acdstats.storage.db import Database
-from acdstats.storage.names import NameIds
 
+# Lines are read and mapped in chunks (the file is never held whole).
 CHUNK_LINES = 5_000
 # Identical lines (a ring-no-answer storm) are told apart by their occurrence; lines may be
 # out of order by a few seconds, so occurrences are remembered for this long.
@@ -37,13 +35,9 @@ Mapped = tuple[int, QueueLogLine | None, list[Proto] | InvalidRecord | None]
 
 
 def read_queue_log(
-    stream: IO[bytes],
-    db: Database,
-    account_id: int,
-    timezone: str = "UTC",
-    wrapup_reasons: Iterable[str] | None = None,
+    stream: IO[bytes], timezone: str = "UTC", wrapup_reasons: Iterable[str] | None = None
 ) -> Iterator[Line]:
-    """(line number, SPEC event dict | InvalidRecord | None) for each line of the file.
+    """(line number, NamedEvent | InvalidRecord | None) for each line of the file.
 
     wrapup_reasons: pause reasons that mean after-call work (default: $ACDSTATS_QUEUE_LOG_WRAPUP,
     else DEFAULT_WRAPUP_REASONS); compared ignoring case, spaces and punctuation.
@@ -51,14 +45,11 @@ def read_queue_log(
     if wrapup_reasons is None:
         wrapup_reasons = queue_log_wrapup_reasons() or DEFAULT_WRAPUP_REASONS
     wrapup = wrapup_set(wrapup_reasons)
-    names = NameIds(db, account_id)
-    builder = _EventBuilder(names)
+    builder = _EventBuilder()
     members = _Memberships()
     lines = queue_log_lines(stream, timezone)
     while chunk := list(islice(lines, CHUNK_LINES)):
-        mapped = [members.apply(_map(number, item, wrapup)) for number, item in chunk]
-        names.resolve(*_names_of(mapped))
-        for number, line, result in mapped:
+        for number, line, result in (members.apply(_map(n, item, wrapup)) for n, item in chunk):
             if line is not None and isinstance(result, list):
                 yield from builder.events(number, line, result)
             else:
@@ -99,33 +90,19 @@ class _Memberships:
         return mapped
 
 
-def _names_of(
-    mapped: list[Mapped],
-) -> tuple[set[tuple[str, str]], list[tuple[str, str, str]]]:
-    """The names a chunk needs, and the agent spellings it shows to be one member."""
-    wanted: set[tuple[str, str]] = set()
-    links: list[tuple[str, str, str]] = []
-    for _, line, result in mapped:
-        if line is None or not isinstance(result, list):
-            continue
-        for proto in result:
-            if proto.agent is not None:
-                wanted.add(("agent", proto.agent))
-            if proto.queue is not None:
-                wanted.add(("queue", proto.queue))
-        # app_agent_pool logs AGENTLOGIN under the agent id; its queue member is Agent/<id>.
-        if line.verb.startswith("AGENT") and "/" not in line.agent and result:
-            links.append(("agent", line.agent, "Agent/" + line.agent))
-    return wanted, links
-
-
 class _EventBuilder:
-    """Event dicts with deterministic event_ids; repeated status lines collapse into one."""
+    """Events with deterministic event_ids; repeated status lines collapse into one.
 
-    def __init__(self, names: NameIds) -> None:
-        self._names = names
+    An operator's status is one per instant whatever spelling of the agent logs it: the
+    spellings are told apart by their matching key (names.fold), and the agent ids that
+    AGENTLOGIN lines show to be their queue members (Agent/<id>) count as one.
+    """
+
+    def __init__(self) -> None:
+        self._members: dict[str, str] = {}  # Agent/<id> (folded) -> <id>, from AGENT* lines
+        self._links: tuple[tuple[str, str, str], ...] = ()  # for the next event yielded
         self._occurrences: dict[int, dict[str, int]] = {}  # second -> canonical line -> count
-        self._statuses: dict[int, set[tuple[int, int, str]]] = {}  # second -> statuses
+        self._statuses: dict[int, set[tuple[str, int, str]]] = {}  # second -> statuses
         self._newest = 0
         self._clock = _UtcText()
 
@@ -136,29 +113,39 @@ class _EventBuilder:
         occurrence = seen.get(canonical, 0)
         seen[canonical] = occurrence + 1
         digest = hashlib.sha1(f"{canonical}#{occurrence}".encode()).hexdigest()[:20]
+        # app_agent_pool logs AGENTLOGIN under the agent id; its queue member is Agent/<id>.
+        if line.verb.startswith("AGENT") and "/" not in line.agent and protos:
+            self._links += (("agent", line.agent, "Agent/" + line.agent),)
+            self._members[fold("agent", "Agent/" + line.agent)] = line.agent
         for index, proto in enumerate(protos):
             event = self._event(proto)
             if proto.type == "status":
-                key = (event["user_id"], proto.at, proto.status or "")
+                assert proto.agent is not None
+                agent = fold("agent", proto.agent)
+                key = (self._members.get(agent, agent), proto.at, proto.status or "")
                 done = self._statuses.setdefault(proto.at // 1000, set())
                 if key in done:
                     # the same change logged once per queue (PAUSE after PAUSEALL, logoff)
                     yield number, None
                     continue
                 done.add(key)
-                event["event_id"] = f"qls:{key[0]}:{key[1]}:{key[2]}"
+                # the operator's id, once the pipeline knows it, makes the event_id
+                status_id = ("qls:", "user_id", f":{key[1]}:{key[2]}")
+                named = NamedEvent(event, status_id, self._links)
             else:
                 event["event_id"] = f"ql:{digest}:{index}"
-            yield number, event
+                named = NamedEvent(event, None, self._links)
+            self._links = ()  # links travel once, with the next event (of this batch)
+            yield number, named
 
     def _event(self, proto: Proto) -> dict[str, Any]:
         event: dict[str, Any] = {"type": proto.type, "at": self._clock.text(proto.at)}
         if proto.request_id is not None:
             event["request_id"] = proto.request_id
         if proto.agent is not None:
-            event["user_id"] = self._names[("agent", proto.agent)]
+            event["user_id"] = Name("agent", proto.agent)
         if proto.queue is not None:
-            event["queue_id"] = self._names[("queue", proto.queue)]
+            event["queue_id"] = Name("queue", proto.queue)
         if proto.status is not None:
             event["status"] = proto.status
         return event

@@ -14,8 +14,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from acdstats.domain.events import Line
 from acdstats.errors import WriterBusy
-from acdstats.services.ingest import IngestReport, Line, ingest_parts
+from acdstats.services.ingest import IngestReport, ingest_parts
 from acdstats.storage.db import Database
 
 MAX_LINES_PER_COMMIT = 50_000

@@ -9,17 +9,13 @@ from typing import Any
 
 import orjson
 
-from acdstats.domain.events import InvalidRecord
+from acdstats.domain.events import InvalidRecord, Line
+from acdstats.domain.names import NamedEvent
 from acdstats.storage.batch import Documents, write_batch
 from acdstats.storage.db import Database
 from acdstats.storage.eventstore import PART_BITS, DataSpan
 
 BATCH_LINES = 50_000
-
-# What importers yield per line: the record as a dict, or the raw JSON text of one record
-# (bytes: checked in the database, the fast path for JSON Lines), or a reason it could not be
-# read at all, or None for a line that carries nothing to store.
-Line = tuple[int, dict[str, Any] | bytes | InvalidRecord | None]
 
 
 @dataclass
@@ -89,16 +85,22 @@ def ingest_parts(
     numbers: list[int] = []
     docs: list[str | None] = []
     errors: list[str | None] = []
+    named: dict[int, NamedEvent] = {}
     for index, (part, report) in enumerate(zip(parts, reports, strict=True)):
         for number, raw in part:
             if raw is None:
                 report.skipped += 1
                 continue
-            doc, error = _document(raw)
+            if isinstance(raw, NamedEvent):  # its names get ids in the pipeline
+                named[len(docs)] = raw
+                doc, error = None, None
+            else:
+                doc, error = _document(raw)
             numbers.append((index << PART_BITS) | number)
             docs.append(doc)
             errors.append(error)
-    counted = write_batch(db, account_id, Documents(numbers, docs, errors), write_timeout)
+    lines = Documents(numbers, docs, errors, named)
+    counted = write_batch(db, account_id, lines, write_timeout)
     for index, report in enumerate(reports):
         part_report = counted.get(index)
         if part_report is not None:

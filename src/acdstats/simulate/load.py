@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from acdstats.services.ingest import IngestReport, Line, ingest
+from acdstats.domain.events import Line
+from acdstats.services.ingest import IngestReport, ingest
 from acdstats.simulate.config import SimulationConfig
 from acdstats.simulate.runner import DayResult, Summary, simulate_days
 from acdstats.storage.db import Database

@@ -3,6 +3,8 @@
 Every write goes through `write_batch`. Its steps run in this order, each named below and
 each handing on what it produces:
 
+0. names        named events (queue_log: queues and agents still names) -> JSON text with
+                the account's persistent ids (new names get new ids; storage/names.py)
 1. check        lines -> temp table `checked` (every field classified, first failing rule)
 2. store        `checked` -> raw events appended; temp table `batch_events` (new, duplicate
                 or conflict per line)
@@ -25,9 +27,10 @@ them back with everything else). Adding a derivation is adding one step here.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
+from acdstats.domain.names import NamedEvent
 from acdstats.storage import queue_calls, rollups
 from acdstats.storage.db import Database
 from acdstats.storage.derive import (
@@ -38,6 +41,7 @@ from acdstats.storage.derive import (
 )
 from acdstats.storage.eventstore import PartReport, batch_report, store_checked_events
 from acdstats.storage.incoming import check_batch
+from acdstats.storage.names import name_documents
 from acdstats.storage.status_spans import refresh_status_spans
 
 # The intermediate tables the steps pass on (created and dropped inside one batch).
@@ -46,11 +50,13 @@ _BATCH_TABLES = ("checked", "batch_events", "record_lines", "orphans", "touched_
 
 @dataclass(frozen=True)
 class Documents:
-    """A batch's lines: number (part in the high bits), JSON text or the reason it is unreadable."""
+    """A batch's lines: number (part in the high bits), JSON text or the reason it is
+    unreadable, or (by position; its doc and error None) an event whose ids are names."""
 
     numbers: Sequence[int]
     docs: Sequence[str | None]
     errors: Sequence[str | None]
+    named: Mapping[int, NamedEvent] = field(default_factory=dict)
 
 
 def write_batch(
@@ -58,7 +64,10 @@ def write_batch(
 ) -> dict[int, PartReport]:
     """Check, store and derive one batch in one write transaction (all of it, or nothing)."""
     with db.writer(write_timeout) as cur:
-        check_batch(cur, account_id, list(lines.numbers), list(lines.docs), list(lines.errors))
+        docs = list(lines.docs)
+        for at, doc in name_documents(cur, account_id, dict(lines.named)).items():
+            docs[at] = doc
+        check_batch(cur, account_id, list(lines.numbers), docs, list(lines.errors))
         store_checked_events(cur, account_id)
         store_offer_records(cur, account_id)
         span = rederive_requests(cur, account_id)

@@ -165,16 +165,21 @@ class Database:
 
     def next_id(self, cur: duckdb.DuckDBPyConnection, name: str) -> int:
         """A persistent counter (inside the caller's write transaction)."""
-        row = cur.execute(
-            "INSERT INTO counters VALUES (?, 1) ON CONFLICT (name) DO UPDATE "
-            "SET value = counters.value + 1 RETURNING value",
-            [name],
-        ).fetchone()
-        assert row is not None
-        return int(row[0])
+        return next_id(cur, name)
 
     def close(self) -> None:
         self._con.close()
+
+
+def next_id(cur: duckdb.DuckDBPyConnection, name: str) -> int:
+    """A persistent counter (inside the caller's write transaction)."""
+    row = cur.execute(
+        "INSERT INTO counters VALUES (?, 1) ON CONFLICT (name) DO UPDATE "
+        "SET value = counters.value + 1 RETURNING value",
+        [name],
+    ).fetchone()
+    assert row is not None
+    return int(row[0])
 
 
 # A DuckDB file: three 4 KiB headers, then fixed-size blocks.

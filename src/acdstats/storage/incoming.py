@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import duckdb
 
-from acdstats.domain.events import EVENT_FIELDS, OFFER_FIELDS, OFFER_TIMES, STATUSES
+from acdstats.domain.events import EVENT_FIELDS, OFFER_FIELDS, OFFER_TIMES, STATUSES, TIMES
 from acdstats.storage.bulk import registered
 
 # The fields a line may carry (others are ignored).
@@ -20,7 +20,6 @@ FIELDS = (
     "type", "at", "request_id", "user_id", "queue_id", "status", "event_id", "account_id",
     *OFFER_TIMES,
 )  # fmt: skip
-TIMES = ("at", *OFFER_TIMES)
 _TIME = (
     r"\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2}(\.\d{1,6})?"
     r"|T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2}))"

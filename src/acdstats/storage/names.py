@@ -11,10 +11,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import duckdb
+import orjson
 
-from acdstats.storage.db import Database
-
-KINDS = ("queue", "agent")
+from acdstats.domain.names import Name, NamedEvent, fold
+from acdstats.storage.db import Database, next_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,12 +24,6 @@ class NameId:
     id: int
 
 
-def fold(kind: str, name: str) -> str:
-    """The matching key of a name: Asterisk finds queues and member interfaces (TECH/resource)
-    ignoring case, and logs ENTERQUEUE with the dialplan's spelling of the queue."""
-    return name.casefold() if kind == "queue" or "/" in name else name
-
-
 class NameIds:
     """The name -> id mapping of one account, cached in memory for one import.
 
@@ -37,12 +31,13 @@ class NameIds:
     so an importer calls it once per chunk of lines, never once per line.
     """
 
-    def __init__(self, db: Database, account_id: int) -> None:
+    def __init__(self, db: Database | None, account_id: int) -> None:
+        """The mapping as stored now (db None: empty until `add` loads it in a transaction)."""
         self._db = db
         self._account_id = account_id
         self._ids: dict[tuple[str, str], int] = {}  # (kind, folded name) -> id
         self._stored: set[tuple[str, str]] = set()  # (kind, name) exactly as stored
-        for row in list_names(db, account_id):
+        for row in [] if db is None else list_names(db, account_id):
             self._remember(row.kind, row.name, row.id)
 
     def get(self, kind: str, name: str) -> int | None:
@@ -68,20 +63,43 @@ class NameIds:
         ]
         if not missing and not pending_links:
             return
+        assert self._db is not None
         with self._db.writer() as cur:
-            self._reload(cur)
-            for kind, a, b in pending_links:
-                known = self.get(kind, a) or self.get(kind, b)
-                target = known if known is not None else self._create(cur, kind, a)
-                for name in (a, b):
-                    if self.get(kind, name) is None:
-                        self._insert(cur, kind, name, target)
-            for kind, name in sorted(missing):
-                known = self.get(kind, name)
-                if known is None:
-                    self._create(cur, kind, name)
-                elif (kind, name) not in self._stored:
-                    self._insert(cur, kind, name, known)  # another spelling of a known name
+            self.add(cur, missing, pending_links)
+
+    def add(
+        self,
+        cur: duckdb.DuckDBPyConnection,
+        names: Iterable[tuple[str, str]],
+        links: Iterable[tuple[str, str, str]] = (),
+    ) -> None:
+        """`resolve` inside the caller's write transaction."""
+        self._reload(cur)
+        missing = {(k, n) for k, n in names if (k, n) not in self._stored}
+        pending_links = [
+            (k, a, b) for k, a, b in links if self.get(k, a) is None or self.get(k, b) is None
+        ]
+        if missing or pending_links:
+            self._store(cur, missing, pending_links)
+
+    def _store(
+        self,
+        cur: duckdb.DuckDBPyConnection,
+        missing: set[tuple[str, str]],
+        links: list[tuple[str, str, str]],
+    ) -> None:
+        for kind, a, b in links:
+            known = self.get(kind, a) or self.get(kind, b)
+            target = known if known is not None else self._create(cur, kind, a)
+            for name in (a, b):
+                if self.get(kind, name) is None:
+                    self._insert(cur, kind, name, target)
+        for kind, name in sorted(missing):
+            known = self.get(kind, name)
+            if known is None:
+                self._create(cur, kind, name)
+            elif (kind, name) not in self._stored:
+                self._insert(cur, kind, name, known)  # another spelling of a known name
 
     def _reload(self, cur: duckdb.DuckDBPyConnection) -> None:
         """Pick up names another writer stored since this mapping was loaded."""
@@ -92,7 +110,7 @@ class NameIds:
             self._remember(kind, name, id_)
 
     def _create(self, cur: duckdb.DuckDBPyConnection, kind: str, name: str) -> int:
-        new_id = self._db.next_id(cur, f"name_ids/{self._account_id}/{kind}")
+        new_id = next_id(cur, f"name_ids/{self._account_id}/{kind}")
         self._insert(cur, kind, name, new_id)
         return new_id
 
@@ -135,3 +153,22 @@ def link_name(db: Database, account_id: int, kind: str, alias: str, name: str) -
         )
     ids.resolve([], [(kind, name, alias)])
     return target
+
+
+def name_documents(
+    cur: duckdb.DuckDBPyConnection, account_id: int, named: dict[int, NamedEvent]
+) -> dict[int, str]:
+    """The write pipeline's names step: every name of the batch's named events gets its id
+    (a new name a new id, in the order of the names; the links first), and each event
+    becomes JSON text with the ids in its names' places."""
+    if not named:
+        return {}
+    ids = NameIds(None, account_id)
+    wanted: set[tuple[str, str]] = set()
+    links: list[tuple[str, str, str]] = []
+    for event in named.values():
+        wanted.update(event.names())
+        links.extend(event.links)
+    ids.add(cur, wanted, links)
+    by_name = {Name(*key): ids[key] for key in wanted}
+    return {at: orjson.dumps(event.with_ids(by_name)).decode() for at, event in named.items()}

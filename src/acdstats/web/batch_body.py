@@ -14,8 +14,7 @@ import re
 
 import orjson
 
-from acdstats.domain.events import InvalidRecord
-from acdstats.services.ingest import Line
+from acdstats.domain.events import InvalidRecord, Line
 from acdstats.web.responses import TransportError
 
 # Elements up to this size are parsed once (then dropped) so that a malformed array is a 400;
