@@ -8,12 +8,12 @@ from typing import Any
 
 import duckdb
 
+from acdstats.domain import csv_answer
+from acdstats.domain.csv_answer import CsvBody
 from acdstats.domain.metrics import floored_average
 from acdstats.domain.queue_metrics import DEFAULT_THRESHOLDS, fraction, percent
 from acdstats.domain.queue_query import QueueStatisticsQuery, parse_queue_statistics
 from acdstats.errors import answer_too_large
-from acdstats.domain import csv_answer
-from acdstats.domain.csv_answer import CsvBody
 from acdstats.storage.bucket_sql import Bucketing
 from acdstats.storage.queue_statistics_sql import (
     ITEM_COLUMNS,
