@@ -13,14 +13,17 @@ import contextlib
 import hashlib
 import random
 import shutil
+import signal
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import httpx
 import pytest
 from click.testing import CliRunner
 
@@ -31,7 +34,7 @@ from acdstats.services import keys
 from acdstats.services.ingest import ingest_batch
 from acdstats.storage.db import CHECKPOINT_WAL_BYTES, Database
 from tests.every_read import answers_over
-from tests.serverproc import ACDSTATS, bearer, ndjson, serving
+from tests.serverproc import ACDSTATS, PATIENCE_S, bearer, ndjson, serving
 from tests.test_web_hostile import DAMAGES, seeded  # noqa: F401 (seeded: a fixture)
 
 __all__ = ["seeded"]
@@ -261,5 +264,76 @@ def test_a_batch_that_finds_the_disk_full_is_503_and_writes_recover(small_disk: 
     reopened = Database(path, read_only=True)
     try:
         assert stored_per_tag(reopened) == {"b0": len(first), "b1": len(second)}
+    finally:
+        reopened.close()
+
+
+# SIGTERM with batches in flight --------------------------------------------------------------
+
+BIG = 6700  # calls per big batch: 40,200 events, so no two share a transaction (50,000 cap)
+
+
+@pytest.mark.slow
+def test_sigterm_lets_batches_in_the_writer_finish_and_refuses_new_ones(tmp_path: Path) -> None:
+    """Three big batches are sent at once; once /metrics shows one waiting for the writer
+    (another is being written), SIGTERM. /health turning 503 says the server took it; a
+    new batch is then 503, nothing stored. A second SIGTERM ends the drain: the port
+    closes, the batches in the writer finish, are answered 200 (at least one after the
+    SIGTERM) and are stored whole; one still arriving at SIGTERM is 503, nothing of it
+    stored; exit 0.
+    Nothing waits on a clock: each step waits for the server's own signal."""
+    path = tmp_path / "term.duckdb"
+    db = Database(path)
+    account = keys.create_account(db, "a").account_id
+    credentials = keys.create_key(db, account, ["Owner"])
+    db.close()
+    big = {tag: calls(tag, BIG, hour) for hour, tag in enumerate(("a", "b", "c"))}
+    late = calls("d", 10, 9)
+    events: list[tuple[str, int]] = []  # (what, HTTP status) in the order they happened
+    order = threading.Lock()
+    with serving(path, "--shutdown-drain-s", "600") as server:
+        headers = bearer(credentials)
+
+        def push(tag: str) -> None:
+            with server.client() as http:
+                status = http.post("/events", content=ndjson(big[tag]), headers=headers)
+            with order:
+                events.append((tag, status.status_code))
+
+        pushers = [threading.Thread(target=push, args=(tag,)) for tag in big]
+        for pusher in pushers:
+            pusher.start()
+        with server.client() as http:
+            while server.metric("acdstats_write_queue_depth") < 1:
+                assert any(p.is_alive() for p in pushers), "no batch ever waited for the writer"
+            with order:
+                events.append(("SIGTERM", 0))
+                server.process.send_signal(signal.SIGTERM)
+            while http.get("/health").status_code != 503:
+                pass
+            assert http.get("/health").json()["checks"]["writer"] == "shutting down"
+            refused = http.post("/events", content=ndjson(late), headers=headers)
+        assert refused.status_code == 503 and refused.headers["retry-after"] == "1"
+        assert refused.json()["error"] == {
+            "code": 503,
+            "msg": "The server is shutting down; nothing of this batch was stored",
+        }
+        server.process.send_signal(signal.SIGTERM)  # the drain ends: the port closes
+        for pusher in pushers:
+            pusher.join(timeout=PATIENCE_S)
+        assert server.wait() == 0
+        with pytest.raises(httpx.ConnectError), server.client() as http:
+            http.get("/health")
+    # A batch still arriving at SIGTERM may be 503 too (nothing stored); the one waiting
+    # for the writer was not, and finished after it.
+    answers = dict(events)
+    assert sorted(answers) == ["SIGTERM", "a", "b", "c"]
+    assert {answers[tag] for tag in big} <= {200, 503}
+    after = events[events.index(("SIGTERM", 0)) + 1 :]
+    assert 200 in [status for _, status in after], "no batch was in the writer at SIGTERM"
+    reopened = Database(path, read_only=True)
+    try:
+        acknowledged = {tag: len(e) for tag, e in big.items() if answers[tag] == 200}
+        assert stored_per_tag(reopened) == acknowledged
     finally:
         reopened.close()
