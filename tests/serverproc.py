@@ -129,7 +129,11 @@ def serving(
         yield server
     finally:
         if process.poll() is None:
-            process.kill()
+            process.terminate()
+            try:
+                process.wait(timeout=PATIENCE_S)
+            except subprocess.TimeoutExpired:
+                process.kill()
         if server._reader is None:
             process.communicate(timeout=PATIENCE_S)
         else:
