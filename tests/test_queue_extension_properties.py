@@ -18,6 +18,8 @@ from acdstats.services.ingest import ingest
 from acdstats.services.methods import CallContext, find_method, respond
 from acdstats.services.queue_statistics import queue_statistics
 from acdstats.storage.db import Database
+from acdstats.storage.duckdb_reader import DuckDBReader
+from acdstats.storage.reader import Tuning
 from tests import queue_oracle
 from tests.oracle import to_ms
 from tests.oracle_extensions import instant, zone
@@ -113,6 +115,7 @@ def test_engine_equals_reference_and_fast_path_equals_raw(
             else:
                 assert json.dumps(json.loads(body)) == json.dumps(expected), params
             cur = db.reader()
-            fast = queue_statistics(cur, 1, params, now_ms=NOW)
-            raw = queue_statistics(cur, 1, params, now_ms=NOW, use_rollups=False)
+            fast = queue_statistics(DuckDBReader(cur), 1, params, now_ms=NOW)
+            from_calls = DuckDBReader(cur, Tuning(use_rollups=False))
+            raw = queue_statistics(from_calls, 1, params, now_ms=NOW)
             assert fast == raw, params

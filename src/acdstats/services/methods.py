@@ -80,7 +80,7 @@ def _queue_calls(ctx: CallContext, params: Mapping[str, str]) -> Any:
 
 def _queue_statistics(ctx: CallContext, params: Mapping[str, str]) -> Any:
     return queue_statistics(
-        ctx.db.reader(),
+        ctx.reader(),
         ctx.account_id,
         params,
         ctx.max_records,

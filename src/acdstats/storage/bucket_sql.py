@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from acdstats.domain.buckets import Bucket, Zone, buckets, offset_s, transitions
+from acdstats.storage.dialect import DUCKDB
 
 Label = tuple[str | None, int | None, str | None]  # date, hour, utc_offset
 # The label keys each aggregation's records carry (utc_offset only with a timezone).
@@ -62,10 +63,12 @@ def bucketing(from_ms: int, to_ms: int, aggregation: str, zone: Zone | None) -> 
 
 def join_sql(time_column: str, alias: str = "bk", prefix: str = "bk") -> str:
     """An ASOF JOIN giving `{alias}.bi`, the bucket index of a row's time (TIMESTAMP)."""
-    return (
-        f"ASOF JOIN (SELECT make_timestamp_ms(unnest(${prefix}_start)) AS start, "
-        f"unnest(${prefix}_index) AS bi) {alias} ON {time_column} >= {alias}.start"
+    d = DUCKDB
+    starts = f"unnest({d.param(prefix + '_start')})"
+    table = (
+        f"(SELECT {d.timestamp_ms(starts)} AS start, unnest({d.param(prefix + '_index')}) AS bi)"
     )
+    return d.asof_join(f"{table} {alias}", f"{time_column} >= {alias}.start")
 
 
 def index_sql(

@@ -10,8 +10,9 @@ import duckdb
 from acdstats.domain.csv_answer import CsvBody
 from acdstats.domain.drilldown import DrillDownQuery
 from acdstats.domain.query import StatisticsQuery
+from acdstats.domain.queue_query import QueueStatisticsQuery
 from acdstats.domain.status_query import StatusQuery
-from acdstats.storage import drilldown_rows, operator_answer, status_answer
+from acdstats.storage import drilldown_rows, operator_answer, queue_answer, status_answer
 from acdstats.storage.db import Database, engine_errors
 from acdstats.storage.reader import AnswerForm, Rows, StatisticsReader, Tuning
 
@@ -43,6 +44,14 @@ class DuckDBReader:
         with engine_errors():
             return status_answer.status_statistics(
                 self._cursor(), account_id, query, form, self.tuning, values
+            )
+
+    def queue_statistics(
+        self, account_id: int, query: QueueStatisticsQuery, form: AnswerForm
+    ) -> list[dict[str, Any]]:
+        with engine_errors():
+            return queue_answer.queue_statistics(
+                self._cursor(), account_id, query, form, self.tuning
             )
 
     def offers(self, account_id: int, query: DrillDownQuery) -> Rows:

@@ -7,8 +7,6 @@ text by the database (statistics_json). CSV is always written from the rows.
 
 from __future__ import annotations
 
-import dataclasses
-
 import duckdb
 import orjson
 
@@ -17,7 +15,7 @@ from acdstats.domain.extensions import NONE
 from acdstats.domain.query import StatisticsQuery
 from acdstats.errors import answer_too_large
 from acdstats.storage.bucket_sql import Bucketing
-from acdstats.storage.dialect import DUCKDB
+from acdstats.storage.data_window import clip_to_data
 from acdstats.storage.reader import SMALL_ANSWER, AnswerForm, Tuning
 from acdstats.storage.statistics_json import answer_sql
 from acdstats.storage.statistics_shape import csv, shape
@@ -81,7 +79,9 @@ def _extended(
     tuning: Tuning,
 ) -> str | CsvBody:
     """A request with section-8 extensions: grouped rows, shaped (or written as CSV) here."""
-    clipped = _clip_to_data(cur, account_id, query)
+    clipped = clip_to_data(
+        cur, account_id, query, ("offers", "offered_at"), query.ext.zone, query.aggregation
+    )
     rows: list[tuple[object, ...]] = []
     lookup = None
     if clipped is not None:
@@ -96,31 +96,6 @@ def _extended(
     if query.ext.format == "csv":
         return csv(query, rows, lookup)
     return orjson.dumps(shape(query, rows, form.user_id_as_number, lookup)).decode()
-
-
-# Beyond this many local buckets, the window is first narrowed to the offers it holds.
-_MANY_BUCKETS = 20_000
-_UNIT_MS = {"hour": _HOUR_MS, "hour_of_day": _HOUR_MS, "day": 24 * _HOUR_MS}
-
-
-def _clip_to_data(
-    cur: duckdb.DuckDBPyConnection, account_id: int, query: StatisticsQuery
-) -> StatisticsQuery | None:
-    """The query over the part of its window that holds offers (the same answer, fewer
-    buckets to compute); None when it holds none (a long window with a time zone only)."""
-    unit = _UNIT_MS.get(query.aggregation, 7 * 24 * _HOUR_MS)
-    if query.ext.zone is None or (query.to_ms - query.from_ms) // unit < _MANY_BUCKETS:
-        return query
-    d = DUCKDB
-    first, last = cur.execute(
-        f"SELECT {d.epoch_ms('min(offered_at)')}, {d.epoch_ms('max(offered_at)')} FROM offers "
-        f"WHERE account_id = $a AND offered_at >= {d.timestamp_ms('$lo')} "
-        f"AND offered_at < {d.timestamp_ms('$hi')}",
-        {"a": account_id, "lo": query.from_ms, "hi": query.to_ms},
-    ).fetchall()[0]
-    if first is None:
-        return None
-    return dataclasses.replace(query, from_ms=int(first), to_ms=int(last) + 1)
 
 
 def most_records(query: StatisticsQuery) -> float:

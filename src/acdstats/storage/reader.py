@@ -16,6 +16,7 @@ from typing import Any, Literal, Protocol
 from acdstats.domain.csv_answer import CsvBody
 from acdstats.domain.drilldown import DrillDownQuery
 from acdstats.domain.query import StatisticsQuery
+from acdstats.domain.queue_query import QueueStatisticsQuery
 from acdstats.domain.status_query import StatusQuery
 
 DEFAULT_MAX_RECORDS = 1_000_000
@@ -47,6 +48,7 @@ class AnswerForm:
     max_records: int = DEFAULT_MAX_RECORDS  # more statistics records: error 569
     user_id_as_number: bool = False
     status_detail_as_object: bool = False  # acd_status as the bare object, not [object]
+    service_level_as_fraction: bool = False  # SL as Voximplant's documented fraction
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,12 @@ class StatisticsReader(Protocol):
     ) -> Any:
         """GetACDOperatorStatusStatistics' `result`: Python values, or (a big answer, unless
         `values`) the engine's JSON text as an orjson.Fragment."""
+        ...
+
+    def queue_statistics(
+        self, account_id: int, query: QueueStatisticsQuery, form: AnswerForm
+    ) -> list[dict[str, Any]]:
+        """GetACDQueueStatistics' `result`, as Python values."""
         ...
 
     def offers(self, account_id: int, query: DrillDownQuery) -> Rows:
