@@ -79,7 +79,7 @@ def index_sql(
     lookup, cheaper. None where only the lookup (join_sql) gives it."""
     if zone is None or transitions(zone, from_ms, to_ms):
         return None
-    t = f"epoch_ms({column})"
+    t = DUCKDB.epoch_ms(column)
     if lookup.aggregation == "hour_of_day":
         offset = offset_s(zone, from_ms // 1000) * 1000
         return f"((({t} + ({offset})) // {_HOUR_MS}) % 24 + 24) % 24"

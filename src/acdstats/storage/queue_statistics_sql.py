@@ -19,6 +19,7 @@ from typing import Any
 from acdstats.domain.metrics import nearest_rank_sql
 from acdstats.domain.queue_query import QueueStatisticsQuery
 from acdstats.storage.bucket_sql import Bucketing, bucketing, index_sql, join_sql, label_keys
+from acdstats.storage.dialect import DUCKDB
 from acdstats.storage.queue_rollups import FROM_CALLS, MERGED, SAMPLES
 from acdstats.storage.statistics_sql import BUCKETS, plan
 
@@ -115,7 +116,8 @@ def queue_statistics_sql(
 
         def where(time_column: str, bounds: list[tuple[str, str]] = bounds) -> str:
             t = f"s.{time_column}"
-            spans = [f"{t} >= make_timestamp_ms(${a}) AND {t} < make_timestamp_ms(${b})"
+            ts = DUCKDB.timestamp_ms
+            spans = [f"{t} >= {ts(DUCKDB.param(a))} AND {t} < {ts(DUCKDB.param(b))}"
                      for a, b in bounds]  # fmt: skip
             within = spans[:1]
             if len(spans) > 1:

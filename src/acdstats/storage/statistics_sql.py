@@ -27,6 +27,7 @@ from acdstats.storage.bucket_sql import (
     join_sql,
     label_keys,
 )
+from acdstats.storage.dialect import DUCKDB
 from acdstats.storage.rollups import FROM_OFFERS, MERGED, SAMPLES
 
 HOUR_MS = 3_600_000
@@ -37,8 +38,8 @@ BUCKETS: dict[str, list[tuple[str, str]]] = {
     "day": [("strftime({t}, '%Y-%m-%d')", "date")],
     "hour": [("strftime({t}, '%Y-%m-%d')", "date"), ("hour({t})", "hour")],
     "hour_of_day": [("hour({t})", "hour")],
-    "week": [("strftime(date_trunc('week', {t}), '%Y-%m-%d')", "date")],
-    "month": [("strftime(date_trunc('month', {t}), '%Y-%m-%d')", "date")],
+    "week": [(f"strftime({DUCKDB.date_trunc('week', '{t}')}, '%Y-%m-%d')", "date")],
+    "month": [(f"strftime({DUCKDB.date_trunc('month', '{t}')}, '%Y-%m-%d')", "date")],
     "none": [],
 }
 # The aggregate columns of every row, in order (the layout of FROM_OFFERS and MERGED).
@@ -182,7 +183,8 @@ def _span(params: dict[str, Any], column: str, lo: int, hi: int) -> str:
     """`lo <= column < hi`, the bounds as new parameters."""
     n = len(params)
     params[f"lo{n}"], params[f"hi{n}"] = lo, hi
-    return f"{column} >= make_timestamp_ms($lo{n}) AND {column} < make_timestamp_ms($hi{n})"
+    lo_ts, hi_ts = (DUCKDB.timestamp_ms(DUCKDB.param(f"{b}{n}")) for b in ("lo", "hi"))
+    return f"{column} >= {lo_ts} AND {column} < {hi_ts}"
 
 
 def operator_statistics_sql(
