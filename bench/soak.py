@@ -154,6 +154,31 @@ class SoakResult:
             "max_mb": max(m for _, m in points),
         }
 
+    def rss_within_lives(self) -> dict[str, float]:
+        """The samples of the second half: slope inside the lives (pooled least squares, each
+        life about its own mean, so restarts do not count as drops), first and last."""
+        half = self.elapsed / 2
+        points = [(t, life, kb / 1024) for t, life, kb in self.rss if t >= half]
+        if len(points) < 2:
+            return {}
+        by_life: dict[int, list[tuple[float, float]]] = {}
+        for t, life, mb in points:
+            by_life.setdefault(life, []).append((t, mb))
+        num = var = 0.0
+        for samples in by_life.values():
+            mt = sum(t for t, _ in samples) / len(samples)
+            mm = sum(m for _, m in samples) / len(samples)
+            num += sum((t - mt) * (m - mm) for t, m in samples)
+            var += sum((t - mt) ** 2 for t, _ in samples)
+        return {
+            "samples": len(points),
+            "slope_mb_per_min": num / var * 60 if var else 0.0,
+            "first_mb": points[0][2],
+            "last_mb": points[-1][2],
+            "min_mb": min(m for _, _, m in points),
+            "max_mb": max(m for _, _, m in points),
+        }
+
     def verdicts(self) -> dict[str, bool]:
         return {
             "exactly once": not (self.lost or self.duplicated or self.unknown or self.half_batches)
@@ -593,6 +618,7 @@ def summary(result: SoakResult) -> dict[str, Any]:
             for life, t, kb, p in result.lives()
         ],
         "rss_second_half": {k: round(v, 2) for k, v in result.rss_second_half().items()},
+        "rss_samples_second_half": {k: round(v, 2) for k, v in result.rss_within_lives().items()},
         "verdicts": result.verdicts(),
     }
 
