@@ -17,7 +17,7 @@ from acdstats import errors
 from acdstats.errors import ApiError, StorageUnavailable
 from acdstats.services.methods import INGEST_ROLES
 from acdstats.web.batch_body import parse_batch
-from acdstats.web.params import read_body
+from acdstats.web.params import Body
 from acdstats.web.responses import ERROR_CONTENT, TransportError, error_response, json_response
 from acdstats.web.state import ServerState
 
@@ -104,13 +104,19 @@ def routes(state: ServerState) -> list[BaseRoute]:
             principal = await run_in_threadpool(state.authorize, authorization, INGEST_ROLES)
         except ApiError as exc:
             return error_response(_STATUS_OF_CODE.get(exc.code, 401), exc.code, exc.msg)
+        body = Body(request, state.settings.max_body_bytes)
         try:
-            body = await read_body(request, state.settings.max_body_bytes)
+            await body.read()
             # Off the event loop: splitting a large body takes a while.
-            lines = await run_in_threadpool(parse_batch, body, state.settings.max_batch_lines)
-            del body
+            lines = await run_in_threadpool(
+                parse_batch, body.data(), state.settings.max_batch_lines
+            )
         except TransportError as exc:
-            return error_response(exc.status, exc.status, exc.msg)
+            response = error_response(exc.status, exc.status, exc.msg)
+            if body.unread:  # not drained (it may be a gigabyte): close after the answer
+                response.headers["connection"] = "close"
+            return response
+        del body  # the batch's lines are all that is kept while it is written
         if state.draining:
             state.telemetry.refused_batches.inc()
             return _unavailable("The server is shutting down; nothing of this batch was stored")
