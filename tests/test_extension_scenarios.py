@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import duckdb
 import orjson
 import pytest
 
+from acdstats.domain.metrics import nearest_ranks_sql
 from acdstats.services.ingest import ingest
 from acdstats.services.methods import CallContext, find_method, respond
 from acdstats.storage.db import Database
@@ -131,3 +133,22 @@ def test_check_order(db: Database, params: dict[str, str], code: int | None, nam
         assert body == {"result": []}
     else:
         assert body["error"]["code"] == code and named in body["error"]["msg"]
+
+
+def test_nearest_rank_sql_is_the_spec_position_for_every_count_and_percentile() -> None:
+    # metrics.nearest_ranks_sql relies on DuckDB's integer arithmetic for DECIMAL fractions:
+    # every N of 1..99, groups of 1..400 samples in shuffled order with NULLs among them, and
+    # a group of NULLs only (0).
+    pcts = list(range(1, 100))
+    samples = """SELECT n, CASE WHEN v % 7 = 3 THEN NULL ELSE v END AS v FROM (
+        SELECT n, unnest(range(1, n + 1)) AS v FROM range(1, 401) t(n)
+        UNION ALL SELECT 0, 3) ORDER BY hash(n, v)"""
+    with duckdb.connect() as con:
+        got = con.sql(
+            f"SELECT n, {', '.join(nearest_ranks_sql('v', pcts))} FROM ({samples}) GROUP BY n"
+        ).fetchall()
+    assert len(got) == 401
+    for n, *ranks in got:
+        values = [v for v in range(1, n + 1) if v % 7 != 3]
+        expected = [values[(p * len(values) + 99) // 100 - 1] if values else 0 for p in pcts]
+        assert ranks == expected, n

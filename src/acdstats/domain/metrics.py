@@ -5,6 +5,7 @@ Each rule is written once here, in Python and as the one SQL fragment the storag
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 
@@ -67,8 +68,15 @@ def floored_average_sql(total: str, count: str) -> str:
     return f"coalesce(({total}) // nullif({count}, 0), 0)"
 
 
-def nearest_rank_sql(ordered: str, n: int, count: str | None = None) -> str:
-    """The N-th percentile (SPEC 8.2) of an SQL list of ascending samples (`count`: its length
-    if known): the sample at 1-based position (N * count + 99) div 100, 0 with none."""
-    length = count if count is not None else f"len({ordered})"
-    return f"coalesce(({ordered})[({int(n)} * ({length}) + 99) // 100], 0)"
+def nearest_ranks_sql(column: str, percentiles: Sequence[int]) -> list[str]:
+    """The N-th percentiles (SPEC 8.2) of a column's non-null values in a group, one SQL
+    aggregate expression per N: the sample at 1-based position (N * count + 99) div 100 of
+    the ascending samples, 0 with none.
+
+    DuckDB's quantile_disc with a DECIMAL fraction N/100 computes that position in integer
+    arithmetic, as n - floor(n * (100 - N) / 100) = ceil(N * n / 100) (with a DOUBLE it
+    would round); the one list of fractions is one sort per group.
+    """
+    fractions = ", ".join(f"{int(n) / 100:.2f}" for n in percentiles)
+    ranks = f"quantile_disc({column}, [{fractions}]::DECIMAL(3, 2)[])"
+    return [f"coalesce(({ranks})[{i}], 0)" for i in range(1, len(percentiles) + 1)]

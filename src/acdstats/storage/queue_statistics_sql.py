@@ -7,7 +7,7 @@ the parts are merged (count/sum add, min/max compare). Service levels come from 
 WT histogram for the rollup parts (exact for any threshold: a call's rounded WT is a whole
 second) and from the calls for the edges, merged the same way; so the answer equals a GROUP
 BY over queue calls alone (`use_rollups=False`). Percentiles need every sample: they read
-queue calls only, as sorted lists per group (exact nearest rank, SPEC 8.2).
+queue calls only (exact nearest rank, SPEC 8.2: metrics.nearest_ranks_sql).
 Without a timezone SQL labels the rows from the time; with one, a row's bucket is its index
 into the labels (storage/bucket_sql.py).
 """
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from acdstats.domain.metrics import nearest_rank_sql
+from acdstats.domain.metrics import nearest_ranks_sql
 from acdstats.domain.queue_query import QueueStatisticsQuery
 from acdstats.storage.bucket_sql import Bucketing, bucketing, index_sql, join_sql, label_keys
 from acdstats.storage.dialect import DUCKDB
@@ -141,12 +141,15 @@ def queue_statistics_sql(
                     f"SELECT {counted_head}{nulls}, {', '.join(counts)} FROM {counted} s"
                     f"{counted_join} WHERE {where(counted_column)}{group}"
                 )
-        sorted_lists = "".join(
-            f", list(s.{p} ORDER BY s.{p}) FILTER (WHERE s.{p} IS NOT NULL) AS {p}_sorted"
+        percentile_columns = "".join(
+            f", {rank} AS {p}_p{n}"
             for p in pct_samples
+            for rank, n in zip(
+                nearest_ranks_sql(f"s.{p}", query.percentiles), query.percentiles, strict=True
+            )
         )
         selects.append(
-            f"SELECT {head}{aggregates}{''.join(', ' + c for c in sl)}{sorted_lists} "
+            f"SELECT {head}{aggregates}{''.join(', ' + c for c in sl)}{percentile_columns} "
             f"FROM {table} s{join} WHERE {where(column)}{group}"
         )
     n_keys = n_buckets + (1 if query.by_queue else 0)
@@ -155,11 +158,7 @@ def queue_statistics_sql(
     head = ", ".join(outer) + ", " if outer else ""
     if pct_samples:  # one part, already grouped by the answer's keys
         (body,) = selects
-        pcts = [
-            f"{nearest_rank_sql(f'{s}_sorted', n)} AS {s}_p{n}"
-            for s in pct_samples
-            for n in query.percentiles
-        ]
+        pcts = [f"{s}_p{n}" for s in pct_samples for n in query.percentiles]
         levels = [f"sl{i}" for i in range(len(thresholds))]
         columns = ", ".join([*ITEM_COLUMNS, *levels, *pcts])
         return f"SELECT {head}{columns} FROM ({body}) WHERE tc > 0{order}", params

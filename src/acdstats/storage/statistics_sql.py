@@ -7,7 +7,7 @@ source are read together. Each part is aggregated per (operator, bucket[, queue]
 parts are merged (count/sum add, min/max compare), so the answer equals a GROUP BY over
 offers alone (`use_rollups=False`). A zone whose bucket edges are not whole UTC hours
 (Asia/Kolkata, +05:30) therefore reads offers. Percentiles need every sample: they read
-offers only, as sorted lists per group (exact nearest rank, SPEC 8.2).
+offers only (exact nearest rank, SPEC 8.2: metrics.nearest_ranks_sql).
 Without a timezone the labels are computed by SQL from the time (as before); with one, each
 row looks its bucket up among the bucket starts (storage/bucket_sql.py).
 Kept apart from the shaping so that another engine only needs another version of this file.
@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from acdstats.domain.metrics import nearest_rank_sql
+from acdstats.domain.metrics import nearest_ranks_sql
 from acdstats.domain.query import StatisticsQuery
 from acdstats.storage.bucket_sql import (
     Bucketing,
@@ -148,20 +148,17 @@ def percentile_samples(query: StatisticsQuery) -> tuple[str, ...]:
 
 
 def _percentile_columns(query: StatisticsQuery) -> str:
-    """Nearest rank (SPEC 8.2): the sample at 1-based position (N * count + 99) div 100."""
+    """The p<N> aggregates of the offers part (SPEC 8.2, metrics.nearest_ranks_sql)."""
     columns = []
     for s in percentile_samples(query):
-        ordered = f"list({s} ORDER BY {s}) FILTER (WHERE {s} IS NOT NULL)"
-        columns.append(f"{ordered} AS {s}_sorted")
+        ranks = nearest_ranks_sql(s, query.ext.percentiles)
+        columns += [f"{r} AS {s}_p{n}" for r, n in zip(ranks, query.ext.percentiles, strict=True)]
     return "".join(", " + c for c in columns)
 
 
 def _percentile_select(query: StatisticsQuery) -> str:
-    out = []
-    for s in percentile_samples(query):
-        for n in query.ext.percentiles:
-            out.append(f"{nearest_rank_sql(f'{s}_sorted', n)} AS {s}_p{n}")
-    return "".join(", " + c for c in out)
+    names = [f"{s}_p{n}" for s in percentile_samples(query) for n in query.ext.percentiles]
+    return "".join(", " + c for c in names)
 
 
 def key_count(query: StatisticsQuery) -> int:

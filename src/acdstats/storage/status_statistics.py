@@ -21,7 +21,7 @@ import duckdb
 import pyarrow as pa
 
 from acdstats.domain.buckets import Bucket
-from acdstats.domain.metrics import floored_average_sql, nearest_rank_sql, seconds_sql
+from acdstats.domain.metrics import floored_average_sql, nearest_ranks_sql, seconds_sql
 from acdstats.domain.status_query import StatusQuery
 from acdstats.domain.statuses import STATUS_ORDER
 from acdstats.storage.bulk import int64, registered
@@ -134,9 +134,7 @@ def aggregate_sql(query: StatusQuery, pieces: list[Part]) -> str:
         selects += [join_sql(closed_spans(lo, hi), "NOT b.rollup AND") for lo, hi in _runs(cut)]
         rollup_key = "b.key"
         rollup_join = "JOIN status_buckets b ON b.rollup AND r.bucket = b.start_ms"
-    pcts = "".join(
-        ", " + nearest_rank_sql("list(x ORDER BY x)", p, "count(*)") for p in query.percentiles
-    )
+    pcts = "".join(", " + rank for rank in nearest_ranks_sql("x", query.percentiles))
     pieces_sql = " UNION ALL ".join(selects)
     aggregate = (
         "SELECT user_id, key, status, count(*) AS n, sum(x) AS total, min(x) AS low, "
