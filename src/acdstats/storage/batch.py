@@ -10,8 +10,10 @@ each handing on what it produces:
                 or conflict per line)
 3. records      offer records of `checked` upserted by identity, materialised as offers;
                 temp table `record_lines` (new, duplicate or replaced per line)
-4. offers       the touched requests' offers re-derived; temp table `orphans`
-5. acw          after-call work refreshed where the new status events can change it
+4. offers       the touched requests' offers re-derived; temp tables `dirty` (the touched
+                requests) and `orphans`
+5. acw          after-call work refreshed where the re-derived calls ended and where the new
+                status events can change it (one pass)
 6. queues       the touched requests' queue calls re-derived, the QL of the calls that their
                 waits overlap recomputed, new ACW copied to the calls it answered; their
                 queue rollups recomputed (storage/queue_calls.py)
@@ -20,6 +22,10 @@ each handing on what it produces:
 8. rollups      the hours (and days, months) of every offer changed above recomputed
 9. report       per part: stored, duplicates, replaced, orphaned, rejected (from the temp
                 tables)
+
+A step that the batch has nothing for reads nothing: without new request events no request
+is re-derived, without new status events no ACW scope or span is looked for, without offer
+records none is compared (each statement costs DuckDB a plan, even over no rows).
 
 The temp tables are the pipeline's own: it drops them after the report (a failed batch rolls
 them back with everything else). Adding a derivation is adding one step here.
@@ -45,7 +51,7 @@ from acdstats.storage.names import name_documents
 from acdstats.storage.status_spans import refresh_status_spans
 
 # The intermediate tables the steps pass on (created and dropped inside one batch).
-_BATCH_TABLES = ("checked", "batch_events", "record_lines", "orphans", "touched_hours")
+_BATCH_TABLES = ("checked", "batch_events", "record_lines", "dirty", "orphans", "touched_hours")
 
 
 @dataclass(frozen=True)
@@ -68,13 +74,14 @@ def write_batch(
         for at, doc in name_documents(cur, account_id, dict(lines.named)).items():
             docs[at] = doc
         check_batch(cur, account_id, list(lines.numbers), docs, list(lines.errors))
-        store_checked_events(cur, account_id)
+        new = store_checked_events(cur, account_id)
         store_offer_records(cur, account_id)
-        span = rederive_requests(cur, account_id)
-        acw_scope = status_scope(cur, account_id)
-        refresh_acw(cur, account_id, acw_scope)
+        span, call_ends = rederive_requests(cur, account_id, new.requests > 0)
+        acw_scope = status_scope(cur, account_id) if new.statuses else []
+        refresh_acw(cur, account_id, call_ends + acw_scope)
         queue_calls.refresh(cur, account_id, acw_scope, span)
-        refresh_status_spans(cur, account_id)
+        if new.statuses:
+            refresh_status_spans(cur, account_id)
         rollups.refresh(cur, account_id)
         reports = batch_report(cur)
         # On failure the rollback takes the temp tables with it.

@@ -22,15 +22,25 @@ _START_WITHIN_MS = ACW_START_WITHIN_MS
 _ACW = seconds_sql("epoch_ms(a.acw_ended_at)", "epoch_ms(a.ended_at)")
 
 
+# Ranges of call ends per operator, (user_id, lo_ms, hi_ms), whose ACW is to be refreshed.
+Scope = list[tuple[int, int, int]]
+
+
 def rederive_requests(
-    cur: duckdb.DuckDBPyConnection, account_id: int
-) -> tuple[int | None, int | None]:
+    cur: duckdb.DuckDBPyConnection, account_id: int, new_events: bool = True
+) -> tuple[tuple[int | None, int | None], Scope]:
     """Replace the event-derived offers of the requests the batch touched.
 
-    Reads temp table `batch_events`; leaves temp table `orphans` (keys of answers and
-    no-answers that found nothing ringing). Returns the first and last epoch ms of the
-    touched requests' events (None, None without any).
+    Reads temp table `batch_events`; leaves temp tables `dirty` (the touched requests, for
+    the queue step) and `orphans` (keys of answers and no-answers that found nothing
+    ringing). Returns the first and last epoch ms of the touched requests' events (None,
+    None without any), and where their calls ended: the caller refreshes their ACW (with
+    the status events' scope, in one pass). new_events: False when the batch stored no
+    request event (then no request is touched, and nothing is read).
     """
+    if not new_events:
+        cur.execute("CREATE OR REPLACE TEMP TABLE orphans (event_key VARCHAR)")
+        return (None, None), []
     params = {"account": account_id}
     cur.execute(
         "CREATE OR REPLACE TEMP TABLE dirty AS SELECT DISTINCT request_id FROM batch_events "
@@ -46,30 +56,27 @@ def rederive_requests(
     ).fetchall()[0]
     if first is None:  # no request events in the batch: nothing to derive
         cur.execute("CREATE OR REPLACE TEMP TABLE orphans (event_key VARCHAR)")
-    else:
-        span = f"BETWEEN make_timestamp_ms({first:d}) AND make_timestamp_ms({last:d})"
-        in_dirty = (
-            f"o.source = 'e' AND o.offered_at {span} "
-            "AND o.request_id IN (SELECT request_id FROM dirty)"
-        )
-        rollups.mark(cur, in_dirty, params)
-        cur.execute(f"DELETE FROM offers o WHERE o.account_id = $account AND {in_dirty}", params)
-        derive_offers(
-            cur, account_id, f"e.event_at {span} AND e.request_id IN (SELECT request_id FROM dirty)"
-        )
-        rollups.mark(cur, in_dirty, params)
-        ended = cur.execute(
-            "SELECT o.user_id, min(epoch_ms(o.ended_at)), max(epoch_ms(o.ended_at)) FROM offers o "
-            f"WHERE o.account_id = $account AND {in_dirty} AND o.ended_at IS NOT NULL "
-            "GROUP BY o.user_id",
-            params,
-        ).fetchall()
-        refresh_acw(cur, account_id, [(u, lo, hi) for u, lo, hi in ended])
-    cur.execute("DROP TABLE dirty")
-    return first, last
+        return (None, None), []
+    span = f"BETWEEN make_timestamp_ms({first:d}) AND make_timestamp_ms({last:d})"
+    in_dirty = (
+        f"o.source = 'e' AND o.offered_at {span} AND o.request_id IN (SELECT request_id FROM dirty)"
+    )
+    rollups.mark(cur, in_dirty, params)
+    cur.execute(f"DELETE FROM offers o WHERE o.account_id = $account AND {in_dirty}", params)
+    derive_offers(
+        cur, account_id, f"e.event_at {span} AND e.request_id IN (SELECT request_id FROM dirty)"
+    )
+    rollups.mark(cur, in_dirty, params)
+    ended = cur.execute(
+        "SELECT o.user_id, min(epoch_ms(o.ended_at)), max(epoch_ms(o.ended_at)) FROM offers o "
+        f"WHERE o.account_id = $account AND {in_dirty} AND o.ended_at IS NOT NULL "
+        "GROUP BY o.user_id",
+        params,
+    ).fetchall()
+    return (first, last), [(u, lo, hi) for u, lo, hi in ended]
 
 
-def status_scope(cur: duckdb.DuckDBPyConnection, account_id: int) -> list[tuple[int, int, int]]:
+def status_scope(cur: duckdb.DuckDBPyConnection, account_id: int) -> Scope:
     """(user, lo, hi): the call ends whose ACW the batch's new status events can change.
 
     A status event at t can only matter to calls that ended by t + 1 s, and not to calls
@@ -107,9 +114,7 @@ def status_scope(cur: duckdb.DuckDBPyConnection, account_id: int) -> list[tuple[
     ]
 
 
-def refresh_acw(
-    cur: duckdb.DuckDBPyConnection, account_id: int, scope: list[tuple[int, int, int]] | None
-) -> None:
+def refresh_acw(cur: duckdb.DuckDBPyConnection, account_id: int, scope: Scope | None) -> None:
     """Recompute ACW (and HT) of event-derived offers whose call ended inside the scope.
 
     scope: (user_id, lo_ms, hi_ms) ranges of call ends; None means every offer.
@@ -196,11 +201,11 @@ def store_offer_records(cur: duckdb.DuckDBPyConnection, account_id: int) -> None
         "SELECT min(offered_ms), max(offered_ms) FROM checked "
         "WHERE reason IS NULL AND type = 'offer'"
     ).fetchall()[0]
-    bounds = (  # as constants, so that zone maps skip the rest of the table
-        "false"
-        if first is None
-        else f"r.offered_at BETWEEN make_timestamp_ms({first:d}) AND make_timestamp_ms({last:d})"
-    )
+    if first is None:  # no record in the batch: no outcome to report, nothing to write
+        cur.execute("CREATE OR REPLACE TEMP TABLE record_lines (line BIGINT, outcome VARCHAR)")
+        return
+    # As constants, so that zone maps skip the rest of the table.
+    bounds = f"r.offered_at BETWEEN make_timestamp_ms({first:d}) AND make_timestamp_ms({last:d})"
     cur.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE record_lines AS
@@ -235,15 +240,15 @@ def store_offer_records(cur: duckdb.DuckDBPyConnection, account_id: int) -> None
         """,
         params,
     )
-    cur.execute(
+    (changed,) = cur.execute(
         """
         CREATE OR REPLACE TEMP TABLE batch AS
         SELECT request_id, user_id, queue_id, offered_ms, answered_ms, ended_ms, acw_ms
         FROM record_lines
         WHERE from_last = 1 AND NOT (was_stored AND stored_content IS NOT DISTINCT FROM content)
         """
-    )
-    if cur.execute("SELECT count(*) FROM batch").fetchall()[0][0]:
+    ).fetchall()[0]
+    if changed:
         in_batch = (
             "o.source = 'r' AND EXISTS (SELECT 1 FROM batch b WHERE b.request_id = o.request_id "
             "AND b.user_id = o.user_id AND make_timestamp_ms(b.offered_ms) = o.offered_at)"

@@ -58,7 +58,15 @@ FROM ranked r LEFT JOIN stored s USING (event_key)
 """
 
 
-def store_checked_events(cur: duckdb.DuckDBPyConnection, account_id: int) -> None:
+@dataclass(frozen=True)
+class NewEvents:
+    """How many events a batch added: the later steps skip what has nothing to do."""
+
+    requests: int
+    statuses: int
+
+
+def store_checked_events(cur: duckdb.DuckDBPyConnection, account_id: int) -> NewEvents:
     """Append the batch's new events; classify the others as duplicates or conflicts."""
     params = {"account": account_id}
     # An event stored before with the same content has the same time: when every event of
@@ -73,7 +81,7 @@ def store_checked_events(cur: duckdb.DuckDBPyConnection, account_id: int) -> Non
         else f"event_at BETWEEN make_timestamp_ms({first:d}) AND make_timestamp_ms({last:d})"
     )
     cur.execute(_CLASSIFY.format(bounds=bounds), params)
-    cur.execute(
+    (requests,) = cur.execute(
         """
         INSERT INTO request_events
         SELECT $account, event_key, content, type, make_timestamp_ms(at_ms), request_id,
@@ -81,8 +89,8 @@ def store_checked_events(cur: duckdb.DuckDBPyConnection, account_id: int) -> Non
         FROM batch_events WHERE outcome = 'new' AND type <> 'status'
         """,
         params,
-    )
-    cur.execute(
+    ).fetchall()[0]
+    (statuses,) = cur.execute(
         f"""
         INSERT INTO status_events
         SELECT $account, event_key, content, make_timestamp_ms(at_ms), user_id, status,
@@ -90,7 +98,8 @@ def store_checked_events(cur: duckdb.DuckDBPyConnection, account_id: int) -> Non
         FROM batch_events WHERE outcome = 'new' AND type = 'status'
         """,
         params,
-    )
+    ).fetchall()[0]
+    return NewEvents(int(requests), int(statuses))
 
 
 # A batch may join the lines of several requests: line numbers carry the part in their high

@@ -90,31 +90,21 @@ def refresh(
     cur: duckdb.DuckDBPyConnection,
     account_id: int,
     acw_scope: list[tuple[int, int, int]],
-    span: tuple[int | None, int | None] | None = None,
+    span: tuple[int | None, int | None],
 ) -> None:
     """The write pipeline's queue step: after offers and ACW, before the rollups.
 
-    Reads temp table `batch_events`: the requests it touched are re-derived. acw_scope:
-    (user_id, lo_ms, hi_ms) ranges of call ends whose ACW the batch's statuses may have
-    changed (their answered calls get the new ACW and HT). span: (first, last) epoch ms of
-    every event of the touched requests, if the caller knows it.
+    The requests the batch touched (temp table `dirty`, storage.derive) are re-derived.
+    acw_scope: (user_id, lo_ms, hi_ms) ranges of call ends whose ACW the batch's statuses
+    may have changed (their answered calls get the new ACW and HT). span: (first, last)
+    epoch ms of every event of the touched requests ((None, None): none was touched).
     """
     params = {"account": account_id}
-    cur.execute(
-        "CREATE OR REPLACE TEMP TABLE qc_dirty AS SELECT DISTINCT request_id FROM batch_events "
-        "WHERE outcome = 'new' AND type <> 'status'"
-    )
-    if span is None:
-        span = cur.execute(
-            "SELECT min(epoch_ms(event_at)), max(epoch_ms(event_at)) FROM request_events "
-            "WHERE account_id = $account AND request_id IN (SELECT request_id FROM qc_dirty)",
-            params,
-        ).fetchall()[0]
     first, last = span
     if first is not None and last is not None:
         # Every time of a touched request's calls, old or new, is one of its event times.
         between = f"BETWEEN make_timestamp_ms({first:d}) AND make_timestamp_ms({last:d})"
-        in_dirty = f"q.entered_at {between} AND q.request_id IN (SELECT request_id FROM qc_dirty)"
+        in_dirty = f"q.entered_at {between} AND q.request_id IN (SELECT request_id FROM dirty)"
         cur.execute(
             "CREATE OR REPLACE TEMP TABLE qc_changed AS SELECT q.queue_id, "
             "q.entered_at AS lo, q.wait_ended_at AS hi FROM queue_calls q "
@@ -128,8 +118,8 @@ def refresh(
         _derive(
             cur,
             account_id,
-            f"e.event_at {between} AND e.request_id IN (SELECT request_id FROM qc_dirty)",
-            f"o.offered_at {between} AND o.request_id IN (SELECT request_id FROM qc_dirty)",
+            f"e.event_at {between} AND e.request_id IN (SELECT request_id FROM dirty)",
+            f"o.offered_at {between} AND o.request_id IN (SELECT request_id FROM dirty)",
         )
         cur.execute(
             "INSERT INTO qc_changed SELECT q.queue_id, q.entered_at, q.wait_ended_at "
@@ -139,7 +129,6 @@ def refresh(
         queue_rollups.mark(cur, in_dirty, params)
         _requeue_lengths(cur, account_id, first, last)
         cur.execute("DROP TABLE qc_changed")
-    cur.execute("DROP TABLE qc_dirty")
     _refresh_acw(cur, account_id, acw_scope)
     queue_rollups.refresh(cur, account_id)
 
