@@ -13,6 +13,7 @@ from acdstats.domain.metrics import (
 from acdstats.storage import queue_calls, rollups
 from acdstats.storage.bulk import int64, registered, timestamps_ms
 from acdstats.storage.offer_derivation import derive_offers
+from acdstats.storage.slices import slices
 from acdstats.storage.status_spans import rebuild_status_spans
 
 _FAR_PAST = -(2**52)  # epoch ms bounds that make_timestamp_ms still accepts
@@ -306,9 +307,11 @@ def _materialize_records(cur: duckdb.DuckDBPyConnection, where: str, account_id:
     )
 
 
-def rebuild(cur: duckdb.DuckDBPyConnection, account_id: int, chunks: int = 16) -> None:
+def rebuild(cur: duckdb.DuckDBPyConnection, account_id: int, chunks: int | None = None) -> None:
     """Re-derive every offer, queue call and status span of the account from the raw events
-    and records."""
+    and records (chunks: slices of requests; by default by the account's size)."""
+    if chunks is None:
+        chunks = slices(cur, "request_events", account_id, 16)
     cur.execute("DELETE FROM offers WHERE account_id = $account", {"account": account_id})
     _materialize_records(cur, "account_id = $account", account_id)
     for chunk in range(chunks):  # in slices of requests, to bound memory

@@ -130,7 +130,8 @@ def refresh(
         _requeue_lengths(cur, account_id, first, last)
         cur.execute("DROP TABLE qc_changed")
     _refresh_acw(cur, account_id, acw_scope)
-    queue_rollups.refresh(cur, account_id)
+    if first is not None or acw_scope:  # (else no call was marked)
+        queue_rollups.refresh(cur, account_id)
 
 
 def _requeue_lengths(

@@ -83,41 +83,37 @@ def refresh(cur: duckdb.DuckDBPyConnection, account_id: int) -> None:
     if not exists:
         return
     params = {"account": account_id}
-    cur.execute(
-        "CREATE OR REPLACE TEMP TABLE queue_touched AS SELECT DISTINCT * FROM queue_touched_hours"
-    )
-    cur.execute("DROP TABLE queue_touched_hours")
+    first, last = cur.execute(
+        "SELECT epoch_ms(min(bucket)), epoch_ms(max(bucket)) FROM queue_touched_hours"
+    ).fetchall()[0]
     for table, source, column, unit, extra, aggregates, only in _LEVELS:
-        cur.execute(
-            f"CREATE OR REPLACE TEMP TABLE queue_level AS SELECT DISTINCT queue_id, "
-            f"date_trunc('{unit}', bucket) AS bucket FROM queue_touched"
-        )
-        first, last = cur.execute(
-            "SELECT epoch_ms(min(bucket)), epoch_ms(max(bucket)) FROM queue_level"
-        ).fetchall()[0]
-        if first is None:
+        if first is None:  # the marked calls turned out to be none
             break
+        # The level's touched buckets, and the touched span as constants (so that zone maps
+        # skip the rest of the source): the hours' span truncated to the unit covers it.
+        touched = (
+            f"(SELECT DISTINCT queue_id, date_trunc('{unit}', bucket) AS bucket "
+            "FROM queue_touched_hours) t"
+        )
         cur.execute(
-            f"DELETE FROM {table} r USING queue_level t WHERE r.account_id = $account "
+            f"DELETE FROM {table} r USING {touched} WHERE r.account_id = $account "
             "AND r.queue_id = t.queue_id AND r.bucket = t.bucket",
             params,
         )
-        # The touched span as constants, so that zone maps skip the rest of the source.
         cur.execute(
             f"""
             INSERT INTO {table}
             SELECT $account, s.queue_id, date_trunc('{unit}', s.{column}), {extra}{aggregates}
-            FROM {source} s SEMI JOIN queue_level t ON s.queue_id = t.queue_id
+            FROM {source} s SEMI JOIN {touched} ON s.queue_id = t.queue_id
                 AND date_trunc('{unit}', s.{column}) = t.bucket
             WHERE s.account_id = $account AND {only}
-              AND s.{column} >= make_timestamp_ms({first:d})
-              AND s.{column} < make_timestamp_ms({last:d}) + INTERVAL 1 {unit}
+              AND s.{column} >= date_trunc('{unit}', make_timestamp_ms({first:d}))
+              AND s.{column} < date_trunc('{unit}', make_timestamp_ms({last:d})) + INTERVAL 1 {unit}
             GROUP BY ALL
             """,
             params,
         )
-    cur.execute("DROP TABLE IF EXISTS queue_level")
-    cur.execute("DROP TABLE queue_touched")
+    cur.execute("DROP TABLE queue_touched_hours")
 
 
 def rebuild(cur: duckdb.DuckDBPyConnection, account_id: int) -> None:

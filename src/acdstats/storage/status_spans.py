@@ -26,6 +26,7 @@ import duckdb
 from acdstats.domain.metrics import seconds_sql
 from acdstats.domain.statuses import STATUS_CODE_SQL
 from acdstats.storage.eventstore import STATUS_RANK
+from acdstats.storage.slices import slices
 
 HOUR_MS = 3_600_000
 DAY_MS = 24 * HOUR_MS
@@ -116,8 +117,13 @@ def refresh_status_spans(cur: duckdb.DuckDBPyConnection, account_id: int) -> Non
     cur.execute("DROP TABLE span_dirty")
 
 
-def rebuild_status_spans(cur: duckdb.DuckDBPyConnection, account_id: int, chunks: int = 8) -> None:
-    """Derive every span and rollup of the account again from its status events."""
+def rebuild_status_spans(
+    cur: duckdb.DuckDBPyConnection, account_id: int, chunks: int | None = None
+) -> None:
+    """Derive every span and rollup of the account again from its status events (chunks:
+    slices of operators; by default by the account's size)."""
+    if chunks is None:
+        chunks = slices(cur, "status_events", account_id, 8)
     params = {"account": account_id}
     for table in ("status_spans", "status_open", *(t for t, _ in ROLLUPS.values())):
         cur.execute(f"DELETE FROM {table} WHERE account_id = $account", params)
@@ -177,36 +183,50 @@ def _rederive(cur: duckdb.DuckDBPyConnection, account_id: int, replace: bool) ->
         FROM span_new GROUP BY user_id
         """
     )
+    bounds = cur.execute("SELECT min(lo), max(lo), max(hi) FROM span_touched").fetchall()[0]
     for table, width in ROLLUPS.values():
-        _refresh_rollup(cur, account_id, table, width, delete=replace)
+        _refresh_rollup(cur, account_id, table, width, bounds, delete=replace)
     for table in ("span_scope", "span_new", "span_touched"):
         cur.execute(f"DROP TABLE {table}")
 
 
+def _floor(ms: int, width: int) -> int:
+    """floor_sql in Python (Python's % is already the floored one)."""
+    return ms - ms % width
+
+
 def _refresh_rollup(
-    cur: duckdb.DuckDBPyConnection, account_id: int, table: str, width: int, delete: bool
+    cur: duckdb.DuckDBPyConnection,
+    account_id: int,
+    table: str,
+    width: int,
+    bounds: tuple[int, int, int],
+    delete: bool,
 ) -> None:
-    """Recompute the buckets of `table` that overlap each operator's touched time range."""
+    """Recompute the buckets of `table` that overlap each operator's touched time range.
+
+    bounds: the least and greatest `lo` and the greatest `hi` of span_touched.
+    """
     params = {"account": account_id}
     lo, hi = floor_sql("lo", width), floor_sql(f"hi + {width - 1}", width)
-    cur.execute(
-        "CREATE OR REPLACE TEMP TABLE rollup_scope AS "
-        f"SELECT user_id, {lo} AS lo, greatest({hi}, {lo} + {width}) AS hi FROM span_touched"
-    )
-    first, last = cur.execute("SELECT min(lo), max(hi) FROM rollup_scope").fetchall()[0]
+    # Per operator, the aligned buckets [lo, hi) to recompute; first and last bound them all
+    # (as constants, for the zone maps): the floor is monotonic, so they follow from bounds.
+    scope = f"(SELECT user_id, {lo} AS lo, greatest({hi}, {lo} + {width}) AS hi FROM span_touched)"
+    least_lo, greatest_lo, greatest_hi = bounds
+    first = _floor(least_lo, width)
+    last = max(_floor(greatest_hi + width - 1, width), _floor(greatest_lo, width) + width)
     if delete:
         cur.execute(
-            f"DELETE FROM {table} r USING rollup_scope t WHERE r.account_id = $account "
+            f"DELETE FROM {table} r USING {scope} t WHERE r.account_id = $account "
             f"AND r.user_id = t.user_id AND r.bucket >= t.lo AND r.bucket < t.hi "
             f"AND r.bucket >= {first:d} AND r.bucket < {last:d}",
             params,
         )
     rows = _rollup_sql(
         width,
-        "JOIN rollup_scope t ON sp.user_id = t.user_id AND sp.end_ms > t.lo AND sp.start_ms < t.hi",
+        f"JOIN {scope} t ON sp.user_id = t.user_id AND sp.end_ms > t.lo AND sp.start_ms < t.hi",
         f"sp.account_id = $account AND sp.end_ms > {first:d} AND sp.start_ms < {last:d}",
         "t.lo",
         "t.hi",
     )
     cur.execute(f"INSERT INTO {table} {rows}", params)
-    cur.execute("DROP TABLE rollup_scope")
