@@ -233,19 +233,31 @@ _DERIVE_AFTER: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> None:
-    """Bring the database to the newest schema version."""
-    con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-    row = con.execute("SELECT max(version) FROM schema_version").fetchone()
-    current = row[0] if row and row[0] is not None else 0
+    """Bring the database to the newest schema version.
+
+    The steps still to run go in one transaction (all of them or none), sent as one text: a
+    new database costs one commit and one call, not one per step (that was most of the
+    time to create one).
+    """
+    row = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = 'main' AND table_name = 'schema_version'"
+    ).fetchone()
+    current = 0
+    if row and row[0]:
+        row = con.execute("SELECT max(version) FROM schema_version").fetchone()
+        current = row[0] if row and row[0] is not None else 0
     if current > len(MIGRATIONS):
         raise RuntimeError(
             f"database schema version {current} is newer than this acdstats ({len(MIGRATIONS)})"
         )
-    for version in range(current, len(MIGRATIONS)):
-        con.execute("BEGIN")
-        con.execute(MIGRATIONS[version])
-        con.execute("INSERT INTO schema_version VALUES (?)", [version + 1])
-        con.execute("COMMIT")
+    if current < len(MIGRATIONS):
+        versions = ", ".join(f"({v})" for v in range(current + 1, len(MIGRATIONS) + 1))
+        steps = ";\n".join(MIGRATIONS[current:])
+        con.execute(
+            "BEGIN;\nCREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);\n"
+            f"{steps};\nINSERT INTO schema_version VALUES {versions};\nCOMMIT"
+        )
     for version, derive in sorted(_DERIVE_AFTER.items()):
         if current < version <= len(MIGRATIONS) and current > 0:
             con.execute("BEGIN")
