@@ -33,7 +33,9 @@ from bench.sizes import SIZES, START
 from bench.status import timed
 
 PCTS = (50, 90, 99)
-SIZE_KEY = "queue-extensions"
+DOC = ROOT / "docs" / "performance.md"
+BEGIN, END = "<!-- bench:begin queue-extensions", "<!-- bench:end queue-extensions -->"
+EXTENSIONS_END = "<!-- bench:end extensions -->"
 
 
 def cases(days: int) -> list[tuple[str, dict[str, str]]]:
@@ -148,8 +150,8 @@ def main() -> None:
     raw.close()
     table = "\n".join(
         [
-            f"- **date**: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, acdstats at commit "
-            f"{code_version()}",
+            f"{BEGIN} {size.name} (written by python -m bench.queue_extensions) -->",
+            f"- **date**: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {code_version()}",
             f"- **machine**: {report.machine()}",
             f"- **load average at start (1/5/15 min)**: {' / '.join(f'{x:.2f}' for x in load)}",
             f"- **dataset**: size `{size.name}`: {n_calls:,} queue calls; 30 local days, all "
@@ -163,12 +165,19 @@ def main() -> None:
             "numbers |",
             "|---|---|---|---|---|---|",
             *lines,
-            "",
+            END,
         ]
     )
     print(table)
-    if not args.no_write:
-        report.write(ROOT / "docs" / "performance.md", f"{SIZE_KEY}-{size.name}", table)
+    if not args.no_write:  # after the operator rows of bench.extensions
+        text = DOC.read_text()
+        if BEGIN in text:
+            start = text.index(BEGIN)
+            text = text[:start] + table + text[text.index(END) + len(END) :]
+        else:
+            at = text.index(EXTENSIONS_END) + len(EXTENSIONS_END)
+            text = text[:at] + "\n\n" + table + text[at:]
+        DOC.write_text(text)
 
 
 if __name__ == "__main__":
