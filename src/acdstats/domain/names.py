@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 KINDS = ("queue", "agent")
+# The event fields that can hold a Name.
+NAMED_FIELDS = ("user_id", "queue_id")
 
 
 class Name(NamedTuple):
@@ -24,7 +26,7 @@ def fold(kind: str, name: str) -> str:
 class NamedEvent:
     """A SPEC event whose id fields are names (the pipeline puts their ids in their places).
 
-    event: the event, with a Name as the value of each field to map (user_id, queue_id).
+    event: the event, with a Name as the value of each field to map (NAMED_FIELDS).
     event_id: (prefix, field, suffix): the event_id is prefix + the field's id + suffix.
     links: (kind, a, b): the file shows b to be another spelling of a (b gets a's id).
     """
@@ -34,11 +36,14 @@ class NamedEvent:
     links: tuple[tuple[str, str, str], ...] = field(default=())
 
     def names(self) -> list[Name]:
-        return [v for v in self.event.values() if isinstance(v, Name)]
+        return [v for k in NAMED_FIELDS if isinstance(v := self.event.get(k), Name)]
 
     def with_ids(self, ids: dict[Name, int]) -> dict[str, Any]:
         """The event with every Name replaced by its id (and its event_id made)."""
-        event = {k: ids[v] if isinstance(v, Name) else v for k, v in self.event.items()}
+        event = dict(self.event)  # the same key order
+        for k in NAMED_FIELDS:
+            if isinstance(v := event.get(k), Name):
+                event[k] = ids[v]
         if self.event_id is not None:
             prefix, name_field, suffix = self.event_id
             event["event_id"] = f"{prefix}{event[name_field]}{suffix}"
