@@ -101,6 +101,7 @@ class _EventBuilder:
     def __init__(self) -> None:
         self._members: dict[str, str] = {}  # Agent/<id> (folded) -> <id>, from AGENT* lines
         self._links: tuple[tuple[str, str, str], ...] = ()  # for the next event yielded
+        self._names: dict[tuple[str, str], Name] = {}  # one Name per spelling (made once)
         self._occurrences: dict[int, dict[str, int]] = {}  # second -> canonical line -> count
         self._statuses: dict[int, set[tuple[str, int, str]]] = {}  # second -> statuses
         self._newest = 0
@@ -143,12 +144,18 @@ class _EventBuilder:
         if proto.request_id is not None:
             event["request_id"] = proto.request_id
         if proto.agent is not None:
-            event["user_id"] = Name("agent", proto.agent)
+            event["user_id"] = self._name("agent", proto.agent)
         if proto.queue is not None:
-            event["queue_id"] = Name("queue", proto.queue)
+            event["queue_id"] = self._name("queue", proto.queue)
         if proto.status is not None:
             event["status"] = proto.status
         return event
+
+    def _name(self, kind: str, name: str) -> Name:
+        found = self._names.get((kind, name))
+        if found is None:
+            found = self._names[(kind, name)] = Name(kind, name)
+        return found
 
     def _forget_old(self, at: int) -> None:
         if at <= self._newest:
