@@ -64,7 +64,7 @@ class WriterBusy(StorageUnavailable):
     """The one database writer did not become free in time; nothing was written."""
 
 
-class DatabaseDamaged(Exception):
+class DatabaseDamaged(AcdstatsError):
     """The database file cannot be read: not a DuckDB file, truncated, or otherwise damaged."""
 
 
