@@ -51,10 +51,10 @@ def account_create(
 @db_option
 def account_list(db_path: str | None) -> None:
     """Print every account as a JSON line."""
-    from acdstats.storage.keys import list_accounts
+    from acdstats.services.keys import list_accounts
 
     db = open_db(db_path, read_only=True)
-    for item in list_accounts(db.reader()):
+    for item in list_accounts(db):
         click.echo(orjson.dumps(vars(item)).decode())
     db.close()
 

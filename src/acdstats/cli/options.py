@@ -37,9 +37,9 @@ class UnknownAccount(click.ClickException):
 
 def require_account(db: Database, account_id: int) -> None:
     """Exit with code 2 and a clear message unless the account exists (the db is closed)."""
-    from acdstats.storage.keys import get_account
+    from acdstats.services.keys import get_account
 
-    if get_account(db.reader(), account_id) is None:
+    if get_account(db, account_id) is None:
         db.close()
         raise UnknownAccount(
             f"account {account_id} does not exist in {db.path} (`acdstats account list` "

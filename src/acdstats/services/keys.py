@@ -90,6 +90,10 @@ def get_account(db: Database, account_id: int) -> Account | None:
     return store.get_account(db.reader(), account_id)
 
 
+def list_accounts(db: Database) -> list[Account]:
+    return store.list_accounts(db.reader())
+
+
 def create_key(
     db: Database,
     account_id: int,
