@@ -81,8 +81,8 @@ def import_(
     require_account(db, account_id)
     from rich.console import Console
 
-    from acdstats.importers.detect import open_reader
-    from acdstats.services.ingest import ingest
+    from acdstats.importers.detect import open_bulk, open_reader
+    from acdstats.services.ingest import ingest, ingest_chunks
 
     console = Console(stderr=True)
     reports = {}
@@ -92,8 +92,16 @@ def import_(
             path = Path(name)
             with path.open("rb") as stream, _progress(console, path) as progress:
                 task = progress.add_task(path.name, total=path.stat().st_size)
-                lines = open_reader(stream, fmt, timezone)
-                report = ingest(db, account_id, _tracked(lines, stream, progress, task))
+                chunks = open_bulk(stream, fmt, timezone)
+                if chunks is not None:
+
+                    def advance(_part: IngestReport, s: IO[bytes] = stream, t: Any = task) -> None:
+                        progress.update(t, completed=s.tell())
+
+                    report = ingest_chunks(db, account_id, chunks, advance)
+                else:
+                    lines = open_reader(stream, fmt, timezone)
+                    report = ingest(db, account_id, _tracked(lines, stream, progress, task))
             reports[name] = report
     db.close()
     if as_json:

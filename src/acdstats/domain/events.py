@@ -5,10 +5,14 @@ These tables drive the checks of storage.incoming and the derivation's ordering.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from acdstats.domain.names import NamedEvent
 from acdstats.errors import AcdstatsError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 STATUSES = frozenset(
     {"OFFLINE", "ONLINE", "READY", "BANNED", "IN_SERVICE", "AFTER_SERVICE", "TIMEOUT", "DND"}
@@ -56,3 +60,13 @@ class InvalidRecord(AcdstatsError, ValueError):
 # agent are still names (the write pipeline gives them their ids), or a reason it could not
 # be read at all, or None for a line that carries nothing to store.
 Line = tuple[int, dict[str, Any] | bytes | NamedEvent | InvalidRecord | None]
+
+
+@dataclass(frozen=True)
+class LineChunk:
+    """Many lines at once, as a bulk reader builds them without a loop per line: Arrow arrays
+    of line numbers, JSON texts (null where unreadable) and reasons (null where readable)."""
+
+    numbers: pa.Array
+    docs: pa.Array
+    errors: pa.Array

@@ -7,10 +7,11 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from acdstats.domain.buckets import load_zone
-from acdstats.domain.events import InvalidRecord, Line
+from acdstats.domain.events import InvalidRecord, Line, LineChunk
+from acdstats.importers.jsonl_bulk import read_jsonl_chunks
 from acdstats.importers.jsonl_csv import read_csv, read_jsonl
 from acdstats.importers.localtime import localized
-from acdstats.importers.text import skip_bom
+from acdstats.importers.text import BOM, skip_bom
 
 _QUEUE_LOG_LINE = re.compile(rb"^\d{9,}(\.\d+)?\|")
 # The realtime queue_log table exported as CSV: its header names these columns.
@@ -52,6 +53,18 @@ def open_reader(stream: IO[bytes], fmt: str, timezone: str = "UTC") -> Iterator[
     if fmt == "offers":
         return _offers(lines)
     return lines
+
+
+def open_bulk(stream: IO[bytes], fmt: str, timezone: str = "UTC") -> Iterator[LineChunk] | None:
+    """The file in large chunks of documents where a bulk reader gives exactly the lines
+    open_reader would (JSON Lines in UTC); None where it does not (then use open_reader)."""
+    if timezone != "UTC" or fmt == "queue_log" or not hasattr(stream, "peek"):
+        return None
+    head = stream.peek(4096 + len(BOM)).removeprefix(BOM).lstrip()  # as open_reader sees it
+    if head[:1] not in (b"{", b"[") or (fmt == "auto" and _is_queue_log(head)):
+        return None  # CSV or queue_log; `events`/`offers` change nothing in JSON Lines text
+    skip_bom(stream)  # as open_reader does (and the reader drops one more, as read_jsonl)
+    return read_jsonl_chunks(stream)
 
 
 def _is_queue_log(head: bytes) -> bool:

@@ -9,11 +9,11 @@ from typing import Any
 
 import orjson
 
-from acdstats.domain.events import InvalidRecord, Line
+from acdstats.domain.events import InvalidRecord, Line, LineChunk
 from acdstats.domain.names import NamedEvent
 from acdstats.storage.batch import Documents, write_batch
 from acdstats.storage.db import Database
-from acdstats.storage.eventstore import PART_BITS, DataSpan
+from acdstats.storage.eventstore import PART_BITS, DataSpan, PartReport
 
 BATCH_LINES = 50_000
 
@@ -66,6 +66,25 @@ def ingest(
     return report
 
 
+def ingest_chunks(
+    db: Database,
+    account_id: int,
+    chunks: Iterable[LineChunk],
+    on_batch: Callable[[IngestReport], None] | None = None,
+) -> IngestReport:
+    """The bulk path: chunks a reader built (many lines each) through the same write pipeline,
+    one transaction per chunk. Line numbers are the file's (part 0)."""
+    report = IngestReport()
+    for chunk in chunks:
+        part = IngestReport()
+        documents = Documents(chunk.numbers, chunk.docs, chunk.errors)
+        _fill(part, write_batch(db, account_id, documents).get(0))
+        report.add(part)
+        if on_batch is not None:
+            on_batch(part)
+    return report
+
+
 def ingest_batch(
     db: Database, account_id: int, batch: list[Line], write_timeout: float | None = None
 ) -> IngestReport:
@@ -102,15 +121,18 @@ def ingest_parts(
     lines = Documents(numbers, docs, errors, named)
     counted = write_batch(db, account_id, lines, write_timeout)
     for index, report in enumerate(reports):
-        part_report = counted.get(index)
-        if part_report is not None:
-            report.stored = part_report.stored
-            report.duplicates = part_report.duplicates
-            report.replaced = part_report.replaced
-            report.orphaned = part_report.orphaned
-            report.rejected = part_report.rejected
-            report.span = part_report.span
+        _fill(report, counted.get(index))
     return reports
+
+
+def _fill(report: IngestReport, part_report: PartReport | None) -> None:
+    if part_report is not None:
+        report.stored = part_report.stored
+        report.duplicates = part_report.duplicates
+        report.replaced = part_report.replaced
+        report.orphaned = part_report.orphaned
+        report.rejected = part_report.rejected
+        report.span = part_report.span
 
 
 def _document(raw: dict[str, Any] | bytes | InvalidRecord) -> tuple[str | None, str | None]:

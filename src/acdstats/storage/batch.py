@@ -35,6 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from acdstats.domain.names import NamedEvent
 from acdstats.storage import queue_calls, rollups
@@ -50,6 +51,9 @@ from acdstats.storage.incoming import check_batch
 from acdstats.storage.names import name_documents
 from acdstats.storage.status_spans import refresh_status_spans
 
+if TYPE_CHECKING:
+    import pyarrow as pa
+
 # The intermediate tables the steps pass on (created and dropped inside one batch).
 _BATCH_TABLES = ("checked", "batch_events", "record_lines", "dirty", "orphans", "touched_hours")
 
@@ -57,11 +61,14 @@ _BATCH_TABLES = ("checked", "batch_events", "record_lines", "dirty", "orphans", 
 @dataclass(frozen=True)
 class Documents:
     """A batch's lines: number (part in the high bits), JSON text or the reason it is
-    unreadable, or (by position; its doc and error None) an event whose ids are names."""
+    unreadable, or (by position; its doc and error None) an event whose ids are names.
 
-    numbers: Sequence[int]
-    docs: Sequence[str | None]
-    errors: Sequence[str | None]
+    Python sequences, or Arrow arrays (the bulk readers build those without a loop per line).
+    """
+
+    numbers: Sequence[int] | pa.Array
+    docs: Sequence[str | None] | pa.Array
+    errors: Sequence[str | None] | pa.Array
     named: Mapping[int, NamedEvent] = field(default_factory=dict)
 
 
@@ -70,10 +77,12 @@ def write_batch(
 ) -> dict[int, PartReport]:
     """Check, store and derive one batch in one write transaction (all of it, or nothing)."""
     with db.writer(write_timeout) as cur:
-        docs = list(lines.docs)
-        for at, doc in name_documents(cur, account_id, dict(lines.named)).items():
-            docs[at] = doc
-        check_batch(cur, account_id, list(lines.numbers), docs, list(lines.errors))
+        docs = _column(lines.docs)
+        if lines.named:
+            docs = list(docs)
+            for at, doc in name_documents(cur, account_id, dict(lines.named)).items():
+                docs[at] = doc
+        check_batch(cur, account_id, _column(lines.numbers), docs, _column(lines.errors))
         new = store_checked_events(cur, account_id)
         store_offer_records(cur, account_id)
         span, call_ends = rederive_requests(cur, account_id, new.requests > 0)
@@ -88,3 +97,8 @@ def write_batch(
         for table in _BATCH_TABLES:
             cur.execute(f"DROP TABLE IF EXISTS {table}")
         return reports
+
+
+def _column(values: Sequence[Any] | pa.Array) -> Any:
+    """A column as check_batch registers it: an Arrow array as it is, else a list."""
+    return values if hasattr(values, "to_pylist") else list(values)

@@ -10,10 +10,15 @@ is temp table `checked`.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import duckdb
 
 from acdstats.domain.events import EVENT_FIELDS, OFFER_FIELDS, OFFER_TIMES, STATUSES, TIMES
 from acdstats.storage.bulk import registered
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 # The fields a line may carry (others are ignored).
 FIELDS = (
@@ -199,11 +204,13 @@ FROM (
 def check_batch(
     cur: duckdb.DuckDBPyConnection,
     account_id: int,
-    lines: list[int],
-    docs: list[str | None],
-    pre_errors: list[str | None],
+    lines: list[int] | pa.Array,
+    docs: list[str | None] | pa.Array,
+    pre_errors: list[str | None] | pa.Array,
 ) -> None:
-    """Fill temp table `checked` (one row per line) from the batch's JSON documents."""
+    """Fill temp table `checked` (one row per line) from the batch's JSON documents.
+
+    Lists, or Arrow arrays of the same values (as a bulk reader builds them)."""
     cur.execute(_MACROS)
     columns = {"line": lines, "doc": docs, "pre_error": pre_errors}
     with registered(cur, "incoming", columns):
