@@ -141,14 +141,15 @@ class PartReport:
 def batch_report(cur: duckdb.DuckDBPyConnection) -> dict[int, PartReport]:
     """Per part: what the temp tables checked, batch_events, record_lines and orphans say."""
     reports: dict[int, PartReport] = {}
-
-    def part(line: int) -> PartReport:
-        return reports.setdefault(line >> PART_BITS, PartReport())
-
+    # Counted in the database, per part; only the rejected lines come back one by one.
     counts = cur.execute(
-        """
-        SELECT line, coalesce(outcome = 'new', false), coalesce(outcome = 'duplicate', false),
-            coalesce(outcome = 'replaced', false), is_orphan, reason
+        f"""
+        SELECT line >> {PART_BITS} AS part, count(*) FILTER (WHERE outcome = 'new'),
+            count(*) FILTER (WHERE outcome = 'duplicate'),
+            count(*) FILTER (WHERE outcome = 'replaced'),
+            count(*) FILTER (WHERE outcome = 'new' AND is_orphan),
+            list((line & {(1 << PART_BITS) - 1}, reason) ORDER BY line)
+                FILTER (WHERE reason IS NOT NULL)
         FROM (
             SELECT line, outcome, event_key IN (SELECT event_key FROM orphans) AS is_orphan,
                 CASE WHEN outcome = 'conflict' THEN 'conflict: event_id ' || event_id ||
@@ -161,17 +162,16 @@ def batch_report(cur: duckdb.DuckDBPyConnection) -> dict[int, PartReport]:
             UNION ALL
             SELECT line, NULL, false, reason FROM checked WHERE reason IS NOT NULL
         )
-        ORDER BY line
+        GROUP BY part
         """
     ).fetchall()
-    for line, stored, duplicate, replaced, orphan, reason in counts:
-        report = part(line)
+    for index, stored, duplicates, replaced, orphaned, rejected in counts:
+        report = reports.setdefault(index, PartReport())
         report.stored += stored
-        report.duplicates += duplicate
+        report.duplicates += duplicates
         report.replaced += replaced
-        report.orphaned += stored and orphan
-        if reason is not None:
-            report.rejected.append((line & ((1 << PART_BITS) - 1), reason))
+        report.orphaned += orphaned
+        report.rejected.extend((line, reason) for line, reason in rejected or ())
     spans = cur.execute(
         f"""
         SELECT line >> {PART_BITS} AS part, min(first_ms), max(last_ms),
