@@ -11,7 +11,7 @@ import io
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from acdstats.importers.jsonl_bulk import read_jsonl_chunks
+from acdstats.importers.jsonl_bulk import read_jsonl_chunks, rechunk, split_lines
 from acdstats.importers.jsonl_csv import read_jsonl
 from acdstats.importers.text import BOM, skip_bom
 from acdstats.services.ingest import _document
@@ -79,3 +79,19 @@ def test_worked_cases() -> None:
     for chunk in (1, 3, 7, 1 << 20):
         assert bulk_lines(data, chunk) == expected
     assert bulk_lines(b"", 8) == [] == bulk_lines(b"\n \n", 8)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(0, 9), max_size=8), st.integers(1, 7))
+def test_rechunk_keeps_every_line_in_order(sizes: list[int], lines: int) -> None:
+    pieces, number = [], 1
+    for size in sizes:
+        docs, count = split_lines(b"".join(b'{"n":%d}\n' % i for i in range(size)), number)
+        assert count == size == len(docs.numbers)
+        pieces.append(docs)
+        number += count
+    chunks = list(rechunk(pieces, lines))
+    assert all(len(c.numbers) == lines for c in chunks[:-1])
+    assert all(0 < len(c.numbers) <= lines for c in chunks)
+    numbers = [n for c in chunks for n in c.numbers.to_pylist()]
+    assert numbers == list(range(1, number))

@@ -40,6 +40,9 @@ if TYPE_CHECKING:  # the import path's modules load only when a file is imported
     from acdstats.storage.eventstore import DataSpan
 
 _SHOWN_REJECTS = 50
+# Lines per transaction for files read line by line (CSV, queue_log): derived once per
+# large chunk, as the bulk reader's chunks of JSON Lines are.
+IMPORT_BATCH_LINES = 500_000
 
 
 @click.command("import")
@@ -101,7 +104,8 @@ def import_(
                     report = ingest_chunks(db, account_id, chunks, advance)
                 else:
                     lines = open_reader(stream, fmt, timezone)
-                    report = ingest(db, account_id, _tracked(lines, stream, progress, task))
+                    tracked = _tracked(lines, stream, progress, task)
+                    report = ingest(db, account_id, tracked, batch_lines=IMPORT_BATCH_LINES)
             reports[name] = report
     db.close()
     if as_json:

@@ -8,7 +8,7 @@ checks the rest (storage.incoming).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import IO, TYPE_CHECKING
 
 from acdstats.domain.events import LineChunk
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 # many requests at once, small enough that a chunk's temp tables stay well under 1 GB.
 CHUNK_BYTES = 64 << 20
 _ASCII_SPACE = " \t\n\r\x0b\x0c"  # what bytes.strip() strips
+_FIELDS = ("numbers", "docs", "errors")
 
 
 def read_jsonl_chunks(stream: IO[bytes], chunk_bytes: int = CHUNK_BYTES) -> Iterator[LineChunk]:
@@ -44,7 +45,7 @@ def read_jsonl_chunks(stream: IO[bytes], chunk_bytes: int = CHUNK_BYTES) -> Iter
         if first:  # data holds the whole first line now
             data = data.removeprefix(BOM)
             first = False
-        docs, lines = _split(data, first_line)
+        docs, lines = split_lines(data, first_line)
         first_line += lines
         if len(docs.numbers):
             yield docs
@@ -52,12 +53,15 @@ def read_jsonl_chunks(stream: IO[bytes], chunk_bytes: int = CHUNK_BYTES) -> Iter
             return
 
 
-def _split(data: bytes, first_line: int) -> tuple[LineChunk, int]:
+def split_lines(data: bytes, first_line: int) -> tuple[LineChunk, int]:
     """LineChunk of the lines in data (whole lines), and how many lines data holds."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    if not data:
+        empty = pa.array([], pa.large_string())
+        return LineChunk(pa.array([], pa.int64()), empty, empty), 0
     view = np.frombuffer(data, np.uint8)
     ends = np.flatnonzero(view == 10) + 1
     if not len(ends) or ends[-1] != len(data):
@@ -76,6 +80,27 @@ def _split(data: bytes, first_line: int) -> tuple[LineChunk, int]:
     keep = pc.greater(pc.binary_length(text), 0)
     docs = text.filter(keep)
     return LineChunk(numbers.filter(keep), docs, pa.nulls(len(docs), pa.large_string())), count
+
+
+def rechunk(pieces: Iterable[LineChunk], lines: int) -> Iterator[LineChunk]:
+    """The same documents in chunks of exactly `lines` (the last one may be shorter)."""
+    import pyarrow as pa
+
+    pending: list[LineChunk] = []
+    held = 0
+    for piece in pieces:
+        pending.append(piece)
+        held += len(piece.numbers)
+        while held >= lines:
+            whole = LineChunk(
+                *(pa.concat_arrays([getattr(p, f) for p in pending]) for f in _FIELDS)
+            )
+            take = min(lines, held)
+            yield LineChunk(*(getattr(whole, f).slice(0, take) for f in _FIELDS))
+            rest = LineChunk(*(getattr(whole, f).slice(take) for f in _FIELDS))
+            pending, held = [rest], held - take
+    if held:
+        yield LineChunk(*(pa.concat_arrays([getattr(p, f) for p in pending]) for f in _FIELDS))
 
 
 def _with_invalid(raw: pa.Array, numbers: pa.Array) -> LineChunk:
