@@ -35,7 +35,8 @@ from acdstats.services.methods import find_method, respond
 from acdstats.storage.db import Database
 from acdstats.web.app import create_app
 from tests.authkit import new_key, token
-from tests.strategies import WIDE_FROM, WIDE_TO, History, history, to_ms
+from tests.oracle import to_ms
+from tests.strategies import WIDE_FROM, WIDE_TO, History, history
 from tests.webkit import TestClient
 
 # Lines no history holds: not JSON, not an object, unknown or incomplete, bad values, blank.
