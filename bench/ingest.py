@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import resource
 import subprocess
 import tempfile
 import time
@@ -24,6 +25,7 @@ class IngestResult:
     stored: int
     errors: int = 0
     peak_rss: int = 0
+    cpu_seconds: float = 0.0  # user + system of the process (all its threads)
 
     @property
     def per_second(self) -> float:
@@ -47,6 +49,7 @@ def import_file(events: Path, lines: int) -> IngestResult:
     with tempfile.TemporaryDirectory(prefix="acdstats-bench-") as tmp:
         db = Path(tmp) / "import.duckdb"
         fresh_account(db)  # import refuses an account that does not exist
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         done = subprocess.run(
             [ACDSTATS, "import", "--db", str(db), "--account-id", "1", "--json", str(events)],
@@ -54,8 +57,12 @@ def import_file(events: Path, lines: int) -> IngestResult:
             capture_output=True,
         )
         seconds = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
     report = next(iter(orjson.loads(done.stdout).values()))
-    return IngestResult(lines, seconds, report["stored"], len(report["rejected"]))
+    result = IngestResult(lines, seconds, report["stored"], len(report["rejected"]))
+    result.cpu_seconds = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    result.peak_rss = after.ru_maxrss * 1024  # the largest child so far: the import
+    return result
 
 
 def http_ingest(
@@ -102,3 +109,24 @@ def http_ingest(
 
 async def _gather(worker: object, clients: int) -> None:
     await asyncio.gather(*(worker() for _ in range(clients)))  # type: ignore[operator]
+
+
+def main() -> None:
+    """`python -m bench.ingest FILE [--write]`: acdstats import of one JSONL file, as a row."""
+    import argparse
+
+    from bench.report import write_import_row
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("file", type=Path)
+    parser.add_argument("--write", action="store_true", help="put the row in docs/performance.md")
+    args = parser.parse_args()
+    with args.file.open("rb") as stream:
+        lines = sum(1 for _ in stream)
+    result = import_file(args.file, lines)
+    row = write_import_row(args.file, result, write=args.write)
+    print(row)
+
+
+if __name__ == "__main__":
+    main()

@@ -215,3 +215,30 @@ def write(path: Path, size: str, table: str) -> None:
         path.write_text(head + block + ("\n" + tail if tail else ""))
     else:
         path.write_text(text.rstrip("\n") + "\n\n" + section)
+
+
+IMPORT_BEGIN = "<!-- bench:begin import (written by python -m bench.ingest; edit outside) -->"
+IMPORT_END = "<!-- bench:end import -->"
+
+
+def write_import_row(file: Path, result: Any, write: bool) -> str:
+    """One measured `acdstats import` as a table row; appended to its block when write."""
+    import os
+    import time
+
+    load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    row = (
+        f"| {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC | {file.name} | "
+        f"{result.events:,} | {result.seconds:.1f} | {result.per_second:,.0f} | "
+        f"{result.cpu_seconds:.1f} | {result.events / max(result.cpu_seconds, 1e-9):,.0f} | "
+        f"{result.peak_rss / 2**20:,.0f} | {load} |"
+    )
+    if write:
+        doc = Path(__file__).resolve().parents[1] / "docs" / "performance.md"
+        text = doc.read_text()
+        head, rest = text.split(IMPORT_BEGIN, 1)
+        block, tail = rest.split(IMPORT_END, 1)
+        doc.write_text(
+            head + IMPORT_BEGIN + block.rstrip("\n") + "\n" + row + "\n" + IMPORT_END + tail
+        )
+    return row
