@@ -149,6 +149,19 @@ def test_events_and_offers_csv_with_a_bom_and_any_delimiter(tmp_path: Path) -> N
         ]
 
 
+def test_csv_bytes_that_are_not_utf8_are_reported_by_line(tmp_path: Path) -> None:
+    db = new_db(tmp_path, accounts=2)
+    rows = EVENTS_CSV.encode().splitlines(keepends=True)
+    rows[2] = rows[2].replace(b"r1", b"r\xff1")  # line 3, the offer
+    got = report_of(db, write(tmp_path, "e.csv", b"".join(rows)))
+    assert got["stored"] == 3 and got["rejected"] == [{"line": 3, "reason": "not valid UTF-8"}]
+    header = b"\xff" + EVENTS_CSV.encode()  # the first line, not starting with '{'
+    got = report_of(db, write(tmp_path, "h.csv", header), account="2")
+    reason = "the header row is not valid UTF-8"
+    assert got["stored"] == 0
+    assert got["rejected"] == [{"line": n, "reason": reason} for n in range(2, 6)]
+
+
 def stat(value: int) -> dict[str, int]:
     return {"min": value, "avg": value, "max": value, "count": 1, "sum": value}
 

@@ -22,8 +22,18 @@ def read_csv(stream: IO[bytes]) -> Iterator[Line]:
 
     A byte-order mark is skipped; cells are separated by `,`, `;` or tabs (as the header is).
     """
-    with csv_reader(stream) as reader:
+    # Bytes that are not UTF-8 come through as lone surrogates, so that the line holding them
+    # is reported with its number instead of the whole import failing.
+    with csv_reader(stream, errors="surrogateescape") as reader:
         yield from _csv_rows(reader)
+
+
+def _is_utf8(cells: list[str]) -> bool:
+    try:
+        "".join(cells).encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _csv_rows(reader: Iterator[list[str]]) -> Iterator[Line]:
@@ -31,9 +41,16 @@ def _csv_rows(reader: Iterator[list[str]]) -> Iterator[Line]:
     if header is None:
         return
     header = [name.strip() for name in header]
+    header_ok = _is_utf8(header)
     for row in reader:
         number = reader.line_num  # type: ignore[attr-defined]
         if not any(cell.strip() for cell in row):
+            continue
+        if not header_ok:
+            yield number, InvalidRecord("the header row is not valid UTF-8")
+            continue
+        if not _is_utf8(row):
+            yield number, InvalidRecord("not valid UTF-8")
             continue
         if len(row) > len(header):
             yield number, InvalidRecord(f"{len(row)} cells but the header has {len(header)}")
