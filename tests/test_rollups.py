@@ -216,3 +216,122 @@ def test_plan_of_a_whole_calendar_is_a_few_parts(aggregation: str) -> None:
     lo, hi = -62_135_596_800_000, 253_402_214_400_000
     parts = plan(lo, hi, aggregation)
     assert 1 <= len(parts) <= 5 and parts[0][1] == lo and parts[-1][2] == hi
+
+
+# Every rollup table: (its key columns besides the bucket, its unit).
+ROLLUP_TABLES = {
+    "rollup_hour": ("user_id, queue_id", "hour"),
+    "rollup_day": ("user_id, queue_id", "day"),
+    "rollup_month": ("user_id, queue_id", "month"),
+    "rollup_all_hour": ("user_id", "hour"),
+    "rollup_all_day": ("user_id", "day"),
+    "rollup_all_month": ("user_id", "month"),
+}
+_AGGREGATES = (
+    ", ".join(
+        f"count({s}), coalesce(sum({s}), 0), min({s}), max({s})" for s in ("sa", "tt", "acw", "ht")
+    )
+    + ", count(*) - count(sa)"
+)
+
+
+def rollup_rows(db: Database, table: str) -> list[tuple[object, ...]]:
+    """A rollup table's rows of account 1, keys first, sorted."""
+    keys, _ = ROLLUP_TABLES[table]
+    return sorted(
+        db.reader()
+        .execute(
+            f"SELECT {keys}, bucket, * EXCLUDE (account_id, {keys}, bucket) FROM {table} "
+            "WHERE account_id = 1"
+        )
+        .fetchall(),
+        key=repr,
+    )
+
+
+def grouped_offers(db: Database, table: str) -> list[tuple[object, ...]]:
+    """What the table must hold: the same GROUP BY straight over the offers."""
+    keys, unit = ROLLUP_TABLES[table]
+    return sorted(
+        db.reader()
+        .execute(
+            f"SELECT {keys}, date_trunc('{unit}', offered_at), {_AGGREGATES} FROM offers "
+            f"WHERE account_id = 1 GROUP BY ALL"
+        )
+        .fetchall(),
+        key=repr,
+    )
+
+
+def _records(rng: random.Random, n: int) -> list[dict[str, object]]:
+    """Offer records, some of them sent again with other times (a later line replaces)."""
+    out: list[dict[str, object]] = []
+    for i in range(n):
+        offered = ORIGIN + timedelta(days=rng.randrange(3), seconds=rng.randrange(86_400))
+        record: dict[str, object] = {
+            "type": "offer",
+            "request_id": f"rec{i % (n // 2 + 1)}",
+            "user_id": rng.choice(USERS),
+            "queue_id": rng.choice([5, 6]),
+            "offered_at": offered.strftime("%Y-%m-%d %H:%M:%S"),
+        }
+        if rng.random() < 0.7:
+            answered = offered + timedelta(seconds=rng.randrange(1, 30))
+            record["answered_at"] = answered.strftime("%Y-%m-%d %H:%M:%S")
+            record["ended_at"] = (answered + timedelta(seconds=rng.randrange(5, 500))).strftime(
+                "%Y-%m-%d %H:%M:%S"
+            )
+        out.append(record)
+    return out
+
+
+@settings(max_examples=12, deadline=None)
+@given(seed=st.integers(0, 10_000), batches=st.integers(1, 6))
+def test_every_rollup_table_equals_offers_incrementally_and_after_rebuild(
+    tmp_path_factory: pytest.TempPathFactory, seed: int, batches: int
+) -> None:
+    """Shuffled, duplicated and revised lines in random batches: each table (per queue and
+    over all queues) holds exactly the GROUP BY over offers, and rebuild changes nothing."""
+    rng = random.Random(seed)
+    events: list[dict[str, object]] = seed_events(seed, USERS, queues=(5, 6), calls=40)
+    events += [
+        {k: v for k, v in e.items() if k != "queue_id"} | {"request_id": f"nq{i}"}
+        for i, e in enumerate(events[:30])
+        if e["type"] == "offered"
+    ]  # offers without a queue
+    events += _records(rng, 10)
+    events += rng.sample(events, k=len(events) // 5)  # sent twice
+    rng.shuffle(events)
+    db = Database(tmp_path_factory.mktemp("tables") / "t.duckdb")
+    try:
+        cuts = sorted(rng.sample(range(1, len(events)), k=batches - 1))
+        for lo, hi in zip([0, *cuts], [*cuts, len(events)], strict=True):
+            ingest(db, 1, enumerate(events[lo:hi], 1))
+        incremental = {table: rollup_rows(db, table) for table in ROLLUP_TABLES}
+        for table in ROLLUP_TABLES:
+            assert incremental[table] == grouped_offers(db, table), table
+        with db.writer() as cur:
+            rebuild(cur, 1)
+        for table in ROLLUP_TABLES:
+            assert rollup_rows(db, table) == incremental[table], table
+    finally:
+        db.close()
+
+
+def test_migration_fills_the_rollups_over_all_queues(tmp_path: Path) -> None:
+    """A database of schema 5 (rollups per queue only) gains the all-queue rollups, equal to
+    the offers, when it is opened."""
+    path = tmp_path / "old.duckdb"
+    db = Database(path)
+    ingest(db, 1, enumerate(_months_of_calls(), 1))
+    with db.writer() as cur:
+        for table in ("rollup_all_hour", "rollup_all_day", "rollup_all_month"):
+            cur.execute(f"DROP TABLE {table}")
+        cur.execute("DELETE FROM schema_version WHERE version = 6")
+    db.close()
+    db = Database(path)
+    try:
+        for table in ("rollup_all_hour", "rollup_all_day", "rollup_all_month"):
+            assert rollup_rows(db, table) == grouped_offers(db, table) != []
+    finally:
+        db.close()

@@ -1,9 +1,10 @@
-"""Rollups: offers pre-aggregated per (operator, queue, hour) and per (operator, queue, day).
+"""Rollups: offers pre-aggregated per (operator, queue) and per operator over all queues, by
+hour, day and month.
 
 They are an optimisation, never a second truth: every change to offers marks the hours it
-touches, and `refresh` recomputes exactly those hours (and their days) from offers before
-the write transaction commits. min/max/sum/count merge, so any hour- or day-aligned part of
-a window can be answered from them.
+touches, and `refresh` recomputes exactly those hours (and their days and months, per queue
+and over all queues) from offers before the write transaction commits. min/max/sum/count
+merge, so any hour- or day-aligned part of a window can be answered from them.
 """
 
 from __future__ import annotations
@@ -32,10 +33,6 @@ MERGED = (
     + ", sum(uac) AS uac"
 )
 
-_KEY_MATCH = (
-    "r.user_id = t.user_id AND r.queue_id IS NOT DISTINCT FROM t.queue_id AND r.bucket = t.bucket"
-)
-
 
 def mark(
     cur: duckdb.DuckDBPyConnection, where: str, params: dict[str, Any], joins: str = ""
@@ -54,64 +51,96 @@ def mark(
 
 
 # Each level: (rollup table, what it is computed from, that source's time column, unit,
-# the aggregate columns that compute it).
+# the aggregate columns that compute it, its key columns besides the bucket). The levels
+# over all queues (no queue key) merge the per-queue hours: what requests without a queue
+# filter or split read.
+_QUEUE_KEYS = ("user_id", "queue_id")
+_USER_KEYS = ("user_id",)
 _LEVELS = (
-    ("rollup_hour", "offers", "offered_at", "hour", FROM_OFFERS),
-    ("rollup_day", "rollup_hour", "bucket", "day", MERGED),
-    ("rollup_month", "rollup_day", "bucket", "month", MERGED),
+    ("rollup_hour", "offers", "offered_at", "hour", FROM_OFFERS, _QUEUE_KEYS),
+    ("rollup_day", "rollup_hour", "bucket", "day", MERGED, _QUEUE_KEYS),
+    ("rollup_month", "rollup_day", "bucket", "month", MERGED, _QUEUE_KEYS),
+    ("rollup_all_hour", "rollup_hour", "bucket", "hour", MERGED, _USER_KEYS),
+    ("rollup_all_day", "rollup_all_hour", "bucket", "day", MERGED, _USER_KEYS),
+    ("rollup_all_month", "rollup_all_day", "bucket", "month", MERGED, _USER_KEYS),
 )
 
 
+def _match(a: str, b: str, keys: tuple[str, ...]) -> str:
+    """Equal keys (offers without a queue have a NULL queue_id, a key like any other)."""
+    return " AND ".join(
+        f"{a}.{k} = {b}.{k}" if k == "user_id" else f"{a}.{k} IS NOT DISTINCT FROM {b}.{k}"
+        for k in keys
+    )
+
+
 def refresh(cur: duckdb.DuckDBPyConnection, account_id: int) -> None:
-    """Recompute the marked hours, then their days, from offers."""
+    """Recompute the marked hours, then their days and months, from offers."""
     exists = cur.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'touched_hours' AND temporary"
     ).fetchall()[0][0]
     if not exists:
         return
     params = {"account": account_id}
-    cur.execute("CREATE OR REPLACE TEMP TABLE touched AS SELECT DISTINCT * FROM touched_hours")
+    first, last = cur.execute(
+        "SELECT epoch_ms(min(bucket)), epoch_ms(max(bucket)) FROM touched_hours"
+    ).fetchall()[0]
+    if first is not None:  # else the marked offers turned out to be none
+        for table, source, column, unit, aggregates, keys in _LEVELS:
+            _refresh_level(cur, params, table, source, column, unit, aggregates, keys, first, last)
     cur.execute("DROP TABLE touched_hours")
-    for table, source, column, unit, aggregates in _LEVELS:
-        cur.execute(
-            "CREATE OR REPLACE TEMP TABLE touched AS SELECT DISTINCT user_id, queue_id, "
-            f"date_trunc('{unit}', bucket) AS bucket FROM touched"
-        )
-        first, last = cur.execute(
-            "SELECT epoch_ms(min(bucket)), epoch_ms(max(bucket)) FROM touched"
-        ).fetchall()[0]
-        if first is None:  # the marked offers turned out to be none
-            break
-        cur.execute(
-            f"DELETE FROM {table} r USING touched t WHERE r.account_id = $account AND {_KEY_MATCH}",
-            params,
-        )
-        # The touched span as constants, so that zone maps skip the rest of the source.
-        cur.execute(
-            f"""
-            INSERT INTO {table}
-            SELECT $account, s.user_id, s.queue_id, date_trunc('{unit}', s.{column}), {aggregates}
-            FROM {source} s SEMI JOIN touched t ON s.user_id = t.user_id
-                AND s.queue_id IS NOT DISTINCT FROM t.queue_id
-                AND date_trunc('{unit}', s.{column}) = t.bucket
-            WHERE s.account_id = $account
-              AND s.{column} >= make_timestamp_ms({first:d})
-              AND s.{column} < make_timestamp_ms({last:d}) + INTERVAL 1 {unit}
-            GROUP BY ALL
-            """,
-            params,
-        )
-    cur.execute("DROP TABLE touched")
+    cur.execute("DROP TABLE IF EXISTS touched")
+
+
+def _refresh_level(
+    cur: duckdb.DuckDBPyConnection,
+    params: dict[str, Any],
+    table: str,
+    source: str,
+    column: str,
+    unit: str,
+    aggregates: str,
+    keys: tuple[str, ...],
+    first: int,
+    last: int,
+) -> None:
+    key_list = ", ".join(keys)
+    cur.execute(
+        f"CREATE OR REPLACE TEMP TABLE touched AS SELECT DISTINCT {key_list}, "
+        f"date_trunc('{unit}', bucket) AS bucket FROM touched_hours"
+    )
+    cur.execute(
+        f"DELETE FROM {table} r USING touched t WHERE r.account_id = $account "
+        f"AND {_match('r', 't', keys)} AND r.bucket = t.bucket",
+        params,
+    )
+    # The touched span as constants, so that zone maps skip the rest of the source (the
+    # hours' span covers their days' and months' once truncated).
+    lo = f"date_trunc('{unit}', make_timestamp_ms({first:d}))"
+    hi = f"date_trunc('{unit}', make_timestamp_ms({last:d})) + INTERVAL 1 {unit}"
+    s_keys = ", ".join(f"s.{k}" for k in keys)
+    cur.execute(
+        f"""
+        INSERT INTO {table}
+        SELECT $account, {s_keys}, date_trunc('{unit}', s.{column}), {aggregates}
+        FROM {source} s SEMI JOIN touched t ON {_match("s", "t", keys)}
+            AND date_trunc('{unit}', s.{column}) = t.bucket
+        WHERE s.account_id = $account AND s.{column} >= {lo} AND s.{column} < {hi}
+        GROUP BY ALL
+        """,
+        params,
+    )
 
 
 def rebuild(cur: duckdb.DuckDBPyConnection, account_id: int) -> None:
     """Recompute every rollup of the account from its offers."""
     params = {"account": account_id}
-    for table, source, column, unit, aggregates in _LEVELS:
+    for table, source, column, unit, aggregates, keys in _LEVELS:
+        key_list = ", ".join(keys)
         cur.execute(f"DELETE FROM {table} WHERE account_id = $account", params)
         cur.execute(
-            f"INSERT INTO {table} SELECT $account, user_id, queue_id, "
-            f"date_trunc('{unit}', {column}), {aggregates} "
-            f"FROM {source} WHERE account_id = $account GROUP BY ALL",
+            f"INSERT INTO {table} SELECT $account, {key_list}, "
+            f"date_trunc('{unit}', {column}) AS b, {aggregates} "
+            f"FROM {source} WHERE account_id = $account GROUP BY ALL ORDER BY b",
             params,
         )

@@ -222,6 +222,34 @@ MIGRATIONS: list[str] = [
     CREATE TABLE queue_wt_day AS SELECT * FROM queue_wt_hour;
     CREATE TABLE queue_wt_month AS SELECT * FROM queue_wt_hour;
     """,
+    # 6: rollups over all queues (per operator and hour, day or month: no queue key), what a
+    # request without a queue filter or split reads; filled from the per-queue rollups.
+    """
+    CREATE TABLE rollup_all_hour AS SELECT * EXCLUDE (queue_id) FROM rollup_hour WHERE false;
+    CREATE TABLE rollup_all_day AS SELECT * FROM rollup_all_hour;
+    CREATE TABLE rollup_all_month AS SELECT * FROM rollup_all_hour;
+    INSERT INTO rollup_all_hour
+    SELECT account_id, user_id, bucket,
+        sum(sa_count), sum(sa_sum), min(sa_min), max(sa_max),
+        sum(tt_count), sum(tt_sum), min(tt_min), max(tt_max),
+        sum(acw_count), sum(acw_sum), min(acw_min), max(acw_max),
+        sum(ht_count), sum(ht_sum), min(ht_min), max(ht_max), sum(uac)
+    FROM rollup_hour GROUP BY account_id, user_id, bucket ORDER BY bucket, user_id;
+    INSERT INTO rollup_all_day
+    SELECT account_id, user_id, bucket,
+        sum(sa_count), sum(sa_sum), min(sa_min), max(sa_max),
+        sum(tt_count), sum(tt_sum), min(tt_min), max(tt_max),
+        sum(acw_count), sum(acw_sum), min(acw_min), max(acw_max),
+        sum(ht_count), sum(ht_sum), min(ht_min), max(ht_max), sum(uac)
+    FROM rollup_day GROUP BY account_id, user_id, bucket ORDER BY bucket, user_id;
+    INSERT INTO rollup_all_month
+    SELECT account_id, user_id, bucket,
+        sum(sa_count), sum(sa_sum), min(sa_min), max(sa_max),
+        sum(tt_count), sum(tt_sum), min(tt_min), max(tt_max),
+        sum(acw_count), sum(acw_sum), min(acw_min), max(acw_max),
+        sum(ht_count), sum(ht_sum), min(ht_min), max(ht_max), sum(uac)
+    FROM rollup_month GROUP BY account_id, user_id, bucket ORDER BY bucket, user_id;
+    """,
 ]
 
 # Derived tables that a migration adds are filled from the stored events (as `acdstats

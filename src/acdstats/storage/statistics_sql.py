@@ -2,7 +2,8 @@
 
 Each bucket of the answer (domain/buckets.py: UTC or local, DST included) is cut into parts:
 whole UTC months from the monthly rollup, whole UTC days from the daily rollup, whole UTC
-hours from the hourly rollup, and the ragged edges from offers; neighbouring parts of one
+hours from the hourly rollup (those over all queues when the request neither filters nor
+splits by queue), and the ragged edges from offers; neighbouring parts of one
 source are read together. Each part is aggregated per (operator, bucket[, queue]) and the
 parts are merged (count/sum add, min/max compare), so the answer equals a GROUP BY over
 offers alone (`use_rollups=False`). A zone whose bucket edges are not whole UTC hours
@@ -51,6 +52,8 @@ _SOURCES = {
     "days": ("rollup_day", "bucket", MERGED),
     "months": ("rollup_month", "bucket", MERGED),
 }
+# A request that neither filters nor splits by queue reads the rollups over all queues.
+_ALL_QUEUES = {"hours": "rollup_all_hour", "days": "rollup_all_day", "months": "rollup_all_month"}
 
 
 def label_names(query: StatisticsQuery) -> tuple[str, ...]:
@@ -210,6 +213,8 @@ def operator_statistics_sql(
     selects = []
     for source, ranges in by_source.items():
         table, column, aggregates = _SOURCES[source]
+        if query.queue_ids is None and not query.ext.by_queue:
+            table = _ALL_QUEUES.get(source, table)
         arithmetic = _arithmetic(query, lookup, f"s.{column}") if lookup is not None else None
         if arithmetic is not None:
             buckets, join = [arithmetic], ""
