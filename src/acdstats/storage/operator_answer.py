@@ -2,7 +2,7 @@
 
 A small answer (at most `small_answer` records, by a bound computed before any SQL runs) is
 shaped in Python from the grouped rows (statistics_shape); a big one is rendered as JSON
-text by the database (statistics_json). CSV is always written from the rows.
+text from the rows as Arrow columns (statistics_arrow). CSV is always written from the rows.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from acdstats.errors import answer_too_large
 from acdstats.storage.bucket_sql import Bucketing
 from acdstats.storage.data_window import clip_to_data
 from acdstats.storage.reader import SMALL_ANSWER, AnswerForm, Tuning
-from acdstats.storage.statistics_json import answer_sql
+from acdstats.storage.statistics_arrow import answer_sql, render
 from acdstats.storage.statistics_shape import csv, shape
 from acdstats.storage.statistics_sql import operator_statistics_sql, query_bucketing
 
@@ -60,15 +60,13 @@ def _rendered(
     use_rollups: bool,
     lookup: Bucketing | None = None,
 ) -> str:
-    """The answer rendered as JSON text by the database (big answers)."""
-    sql, sql_params = answer_sql(
-        query, form.max_records, use_rollups, form.user_id_as_number, lookup
-    )
+    """The answer rendered as JSON text from the rows as Arrow columns (big answers)."""
+    sql, sql_params = answer_sql(query, form.max_records, use_rollups)
     sql_params["account"] = account_id
-    text, records = cur.execute(sql, sql_params).fetchall()[0]
-    if records > form.max_records:
+    rows = cur.sql(sql, params=sql_params).to_arrow_table()
+    if rows.num_rows > form.max_records:
         raise answer_too_large(form.max_records)
-    return str(text)
+    return render(rows, query, form.user_id_as_number, lookup).decode()
 
 
 def _extended(

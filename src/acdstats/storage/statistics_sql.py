@@ -240,13 +240,8 @@ def operator_statistics_sql(
             f"SELECT {keys}, {aggregates}{extra} FROM {table} s{join} "
             f"WHERE {' AND '.join(where)} GROUP BY ALL"
         )
-    n_buckets = key_count(query) - 1 - len(queue_key)
-    outer_keys = ["user_id", *(f"b{i}" for i in range(n_buckets)), *queue_key]
+    outer_keys = key_names(query)
     positions = list(range(1, len(outer_keys) + 1))
-    time_positions = positions[1 : 1 + n_buckets]
-    order = ([*time_positions, 1] if query.group == "aggregation" else [1, *time_positions]) + [
-        f"{p} NULLS LAST" for p in positions[1 + n_buckets :]
-    ]
     # Both aggregate lists give (count, sum, min, max) per sample, then uac: the row layout.
     if len(selects) == 1:
         merged = selects[0]  # one part is already grouped by the answer's keys
@@ -261,4 +256,22 @@ def operator_statistics_sql(
             f"SELECT {', '.join(outer_keys)}, {MERGED} FROM ({' UNION ALL '.join(selects)}) "
             f"GROUP BY {', '.join(map(str, positions))}"
         )
-    return f"{merged} ORDER BY {', '.join(map(str, order))}", params
+    return f"{merged} ORDER BY {order_by(query)}", params
+
+
+def key_names(query: StatisticsQuery) -> list[str]:
+    """The key columns of a row: user_id, the bucket's (b0, ...), [queue_id]."""
+    n_buckets = key_count(query) - 1 - (1 if query.ext.by_queue else 0)
+    return ["user_id", *(f"b{i}" for i in range(n_buckets))] + (
+        ["queue_id"] if query.ext.by_queue else []
+    )
+
+
+def order_by(query: StatisticsQuery) -> str:
+    """The answer's order of the rows, by key column positions."""
+    n_buckets = key_count(query) - 1 - (1 if query.ext.by_queue else 0)
+    times = list(range(2, 2 + n_buckets))
+    order: list[int | str] = [*times, 1] if query.group == "aggregation" else [1, *times]
+    if query.ext.by_queue:
+        order.append(f"{2 + n_buckets} NULLS LAST")
+    return ", ".join(map(str, order))
