@@ -19,7 +19,7 @@ from acdstats.storage.data_window import clip_to_data
 from acdstats.storage.reader import SMALL_ANSWER, AnswerForm, Tuning
 from acdstats.storage.statistics_arrow import answer_sql, render
 from acdstats.storage.statistics_shape import csv, shape
-from acdstats.storage.statistics_sql import operator_statistics_sql, query_bucketing
+from acdstats.storage.statistics_sql import operator_statistics_sql, query_bucketing, sort_rows
 
 _HOUR_MS = 3_600_000
 
@@ -35,7 +35,9 @@ def operator_statistics(
     if query.ext != NONE or query.aggregation in ("week", "month"):
         return _extended(cur, account_id, query, form, tuning)
     if tuning.small(most_records(query), form.max_records):
-        rows = _rows(cur, account_id, query, tuning.use_rollups)
+        sql, sql_params = operator_statistics_sql(query, tuning.use_rollups, ordered=False)
+        sql_params["account"] = account_id
+        rows = sort_rows(query, cur.execute(sql, sql_params).fetchall())
         return orjson.dumps(shape(query, rows, form.user_id_as_number)).decode()
     return _rendered(cur, account_id, query, form, tuning.use_rollups)
 

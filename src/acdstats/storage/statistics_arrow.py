@@ -27,7 +27,6 @@ from acdstats.domain.query import StatisticsQuery
 from acdstats.storage.bucket_sql import Bucketing
 from acdstats.storage.rollups import SAMPLES
 from acdstats.storage.statistics_sql import (
-    BUCKETS,
     key_names,
     label_names,
     operator_statistics_sql,
@@ -43,8 +42,8 @@ def answer_sql(
 ) -> tuple[str, dict[str, Any]]:
     """SQL of at most limit + 1 rows (one more tells the caller the answer is too big): the
     key columns, each JSON number of a record in a column of its own, then the percentiles."""
-    rows_sql, params = operator_statistics_sql(query, use_rollups)
-    names = key_names(query)
+    rows_sql, params = operator_statistics_sql(query, use_rollups, labels=False, ordered=False)
+    names = key_names(query, labels=False)
     values = [
         f"({floored_average_sql(f'{s}_sum', f'{s}_count')})::BIGINT AS {s}_avg"
         for s in dict.fromkeys(i.sample for i in query.items if i.kind == "object")
@@ -61,7 +60,7 @@ def answer_sql(
     ]
     sql = (
         f"SELECT {', '.join(columns)} FROM ({rows_sql} LIMIT {int(limit) + 1}) "
-        f"ORDER BY {order_by(query)}"
+        f"ORDER BY {order_by(query, labels=False)}"
     )
     return sql, params
 
@@ -76,7 +75,7 @@ def render(
     if rows.num_rows == 0:
         return b"[]"
     rows = rows.combine_chunks()
-    keys = key_names(query)
+    keys = key_names(query, labels=False)
     n_buckets = len(keys) - 1 - (1 if query.ext.by_queue else 0)
 
     texts: dict[str, pa.Array] = {}
@@ -97,10 +96,10 @@ def render(
                 [orjson.dumps(label[at[name]]).decode() for label in lookup.labels], pa.string()
             )
             times.append((name, [pc.take(labels, index)]))
-    else:
-        for i, (_, name) in enumerate(BUCKETS[query.aggregation]):
-            value = text(f"b{i}")  # dates are digits and dashes: quoted as they are
-            times.append((name, ['"', value, '"'] if name == "date" else [value]))
+    elif query.aggregation == "hour_of_day":
+        times.append(("hour", [text("b0")]))
+    elif n_buckets:
+        times += _labels(rows.column("b0").chunk(0), query.aggregation == "hour")
     queue: list[tuple[str, list[Piece]]] = []
     if query.ext.by_queue:
         queue = [("acd_queue_id", [pc.fill_null(text("queue_id"), _text("null"))])]
@@ -121,6 +120,19 @@ def render(
     suffix = pc.if_else(ends, _text("]}"), _text(""))
     records = _join([prefix, *_merged([*_fields(record), "}"]), suffix])
     return _joined(records)
+
+
+def _labels(starts: pa.Array, hours: bool) -> list[tuple[str, list[Piece]]]:
+    """The date (and hour) of each bucket start, as SQL's strftime('%Y-%m-%d') and hour()
+    label them: computed once per distinct bucket, then looked up per row."""
+    distinct = pc.unique(starts)
+    at = pc.index_in(starts, value_set=distinct)
+    moments = distinct.to_pylist()
+    dates = [f'"{t.year:04d}-{t.month:02d}-{t.day:02d}"' for t in moments]
+    out = [("date", [pc.take(pa.array(dates, pa.string()), at)])]
+    if hours:
+        out.append(("hour", [pc.take(pa.array([str(t.hour) for t in moments], pa.string()), at)]))
+    return out
 
 
 def _name(query: StatisticsQuery, item: Item) -> str:
