@@ -89,7 +89,6 @@ def refresh(cur: duckdb.DuckDBPyConnection, account_id: int) -> None:
         for table, source, column, unit, aggregates, keys in _LEVELS:
             _refresh_level(cur, params, table, source, column, unit, aggregates, keys, first, last)
     cur.execute("DROP TABLE touched_hours")
-    cur.execute("DROP TABLE IF EXISTS touched")
 
 
 def _refresh_level(
@@ -104,13 +103,13 @@ def _refresh_level(
     first: int,
     last: int,
 ) -> None:
-    key_list = ", ".join(keys)
-    cur.execute(
-        f"CREATE OR REPLACE TEMP TABLE touched AS SELECT DISTINCT {key_list}, "
-        f"date_trunc('{unit}', bucket) AS bucket FROM touched_hours"
+    # The level's touched keys, inline (a temp table per level cost a statement per batch).
+    touched = (
+        f"(SELECT DISTINCT {', '.join(keys)}, date_trunc('{unit}', bucket) AS bucket "
+        "FROM touched_hours)"
     )
     cur.execute(
-        f"DELETE FROM {table} r USING touched t WHERE r.account_id = $account "
+        f"DELETE FROM {table} r USING {touched} t WHERE r.account_id = $account "
         f"AND {_match('r', 't', keys)} AND r.bucket = t.bucket",
         params,
     )
@@ -123,7 +122,7 @@ def _refresh_level(
         f"""
         INSERT INTO {table}
         SELECT $account, {s_keys}, date_trunc('{unit}', s.{column}), {aggregates}
-        FROM {source} s SEMI JOIN touched t ON {_match("s", "t", keys)}
+        FROM {source} s SEMI JOIN {touched} t ON {_match("s", "t", keys)}
             AND date_trunc('{unit}', s.{column}) = t.bucket
         WHERE s.account_id = $account AND s.{column} >= {lo} AND s.{column} < {hi}
         GROUP BY ALL
