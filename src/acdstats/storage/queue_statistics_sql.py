@@ -21,7 +21,7 @@ from acdstats.domain.queue_query import QueueStatisticsQuery
 from acdstats.storage.bucket_sql import Bucketing, bucketing, index_sql, join_sql, label_keys
 from acdstats.storage.dialect import DUCKDB
 from acdstats.storage.queue_rollups import FROM_CALLS, MERGED, SAMPLES
-from acdstats.storage.statistics_sql import BUCKETS, plan
+from acdstats.storage.statistics_sql import BUCKETS, ranges_by_source
 
 # Where each kind of part comes from: items table, its time column, aggregates, histogram.
 _SOURCES = {
@@ -98,13 +98,9 @@ def queue_statistics_sql(
     ]
     sl_none = [f"NULL::BIGINT AS sl{i}" for i in range(len(thresholds))]
     pct_samples = percentile_samples(query)
-    if use_rollups and not pct_samples:
-        parts = plan(query.from_ms, query.to_ms, query.aggregation, lookup)
-    else:
-        parts = [("offers", query.from_ms, query.to_ms)]
-    by_source: dict[str, list[tuple[int, int]]] = {}
-    for source, lo, hi in parts:
-        by_source.setdefault(source, []).append((lo, hi))
+    by_source = ranges_by_source(
+        query.from_ms, query.to_ms, query.aggregation, lookup, use_rollups and not pct_samples
+    )
     n_buckets = key_count(query, lookup) - (1 if query.by_queue else 0)
     selects = []
     for source, ranges in by_source.items():

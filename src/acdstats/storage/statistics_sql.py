@@ -101,6 +101,21 @@ def plan(
     return plan_pieces(pieces, coarsest)
 
 
+def ranges_by_source(
+    from_ms: int, to_ms: int, aggregation: str, lookup: Bucketing | None, use_rollups: bool
+) -> dict[str, list[tuple[int, int]]]:
+    """source -> its (lo_ms, hi_ms) ranges of the window: the plan's parts, or the whole
+    window from the raw rows ("offers") when rollups cannot answer (or are not wanted)."""
+    if use_rollups:
+        parts = plan(from_ms, to_ms, aggregation, lookup)
+    else:
+        parts = [("offers", from_ms, to_ms)]
+    by_source: dict[str, list[tuple[int, int]]] = {}
+    for source, lo, hi in parts:
+        by_source.setdefault(source, []).append((lo, hi))
+    return by_source
+
+
 def plan_pieces(
     pieces: list[tuple[int, int]], coarsest: str = "months"
 ) -> list[tuple[str, int, int]]:
@@ -217,13 +232,9 @@ def operator_statistics_sql(
         filters.append(f"queue_id IN ({', '.join(map(str, map(int, query.queue_ids)))})")
     lookup = query_bucketing(query) if query.aggregation != "none" else None
     pct_samples = percentile_samples(query)
-    if use_rollups and not pct_samples:
-        parts = plan(query.from_ms, query.to_ms, query.aggregation, lookup)
-    else:
-        parts = [("offers", query.from_ms, query.to_ms)]
-    by_source: dict[str, list[tuple[int, int]]] = {}
-    for source, lo, hi in parts:
-        by_source.setdefault(source, []).append((lo, hi))
+    by_source = ranges_by_source(
+        query.from_ms, query.to_ms, query.aggregation, lookup, use_rollups and not pct_samples
+    )
     queue_key = ["queue_id"] if query.ext.by_queue else []
     selects = []
     all_queues = query.queue_ids is None and not query.ext.by_queue
