@@ -70,3 +70,16 @@ def test_the_bound_holds_for_every_aggregation(loaded: Database) -> None:
         text = operator_statistics_json(DuckDBReader(loaded), 1, params)
         records = text.count('"SA"')
         assert 0 < records <= most_records(parse_operator_statistics(params))
+
+
+def test_the_health_read_leaves_the_threads_reader_usable_for_a_big_answer(
+    loaded: Database,
+) -> None:
+    # The health check and the statistics share the thread's reader cursor; a result left
+    # unfinished there (fetchone) made the next big answer fail with ResourceInUseException.
+    params = {"from_date": "2026-03-01 00:00:00", "to_date": "2026-03-05 00:00:00",
+              "user_id": "all", "aggregation": "hour"}  # fmt: skip
+    big = DuckDBReader(loaded.reader(), Tuning(renderer="database"))
+    before = operator_statistics_json(big, 1, params)
+    loaded.answers()
+    assert operator_statistics_json(big, 1, params) == before

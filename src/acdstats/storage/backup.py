@@ -47,8 +47,8 @@ def _tables(cur: duckdb.DuckDBPyConnection) -> dict[str, int]:
     ]
     counts = {}
     for name in names:
-        row = cur.execute(f'SELECT count(*) FROM "{name}"').fetchone()
-        counts[name] = int(row[0]) if row else 0
+        (row,) = cur.execute(f'SELECT count(*) FROM "{name}"').fetchall()
+        counts[name] = int(row[0])
     return counts
 
 
@@ -65,7 +65,7 @@ def export_snapshot(cur: duckdb.DuckDBPyConnection, out: Path) -> dict[str, Any]
     out = prepare_out(out)
     out.mkdir(parents=True, exist_ok=True)
     counts = _tables(cur)
-    version = cur.execute("SELECT max(version) FROM schema_version").fetchone()
+    (version,) = cur.execute("SELECT max(version) FROM schema_version").fetchall()
     cur.execute(f"EXPORT DATABASE {_quoted(out)} (FORMAT parquet)")
     manifest = {
         "format": FORMAT,

@@ -161,7 +161,9 @@ class Database:
     def answers(self) -> None:
         """One tiny read (the health check's); StorageUnavailable if the database fails it."""
         with engine_errors():
-            self.reader().execute("SELECT max(version) FROM schema_version").fetchone()
+            # fetchall, not fetchone: a result left unfinished on this thread's cursor makes
+            # its next relation (cur.sql) or register fail with ResourceInUseException.
+            self.reader().execute("SELECT max(version) FROM schema_version").fetchall()
 
     def next_id(self, cur: duckdb.DuckDBPyConnection, name: str) -> int:
         """A persistent counter (inside the caller's write transaction)."""
@@ -177,8 +179,7 @@ def next_id(cur: duckdb.DuckDBPyConnection, name: str) -> int:
         "INSERT INTO counters VALUES (?, 1) ON CONFLICT (name) DO UPDATE "
         "SET value = counters.value + 1 RETURNING value",
         [name],
-    ).fetchone()
-    assert row is not None
+    ).fetchall()[0]
     return int(row[0])
 
 
@@ -206,7 +207,8 @@ def check_readable(con: duckdb.DuckDBPyConnection, path: Path | None) -> None:
         ).fetchall()
     # used_blocks, not total_blocks: DuckDB trims free blocks off the end of the file, so
     # the header can count blocks the file rightly does not hold; each used one it must.
-    row = con.execute("SELECT block_size, used_blocks FROM pragma_database_size()").fetchone()
+    rows = con.execute("SELECT block_size, used_blocks FROM pragma_database_size()").fetchall()
+    row = rows[0] if rows else None
     if row is None or path is None or not path.exists():
         return
     block_size, used_blocks = int(row[0]), int(row[1])

@@ -270,11 +270,11 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
     row = con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
         "AND schema_name = 'main' AND table_name = 'schema_version'"
-    ).fetchone()
+    ).fetchall()[0]
     current = 0
-    if row and row[0]:
-        row = con.execute("SELECT max(version) FROM schema_version").fetchone()
-        current = row[0] if row and row[0] is not None else 0
+    if row[0]:
+        row = con.execute("SELECT max(version) FROM schema_version").fetchall()[0]
+        current = row[0] if row[0] is not None else 0
     if current > len(MIGRATIONS):
         raise RuntimeError(
             f"database schema version {current} is newer than this acdstats ({len(MIGRATIONS)})"
