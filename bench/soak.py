@@ -41,13 +41,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import jwt
 import orjson
 
 from acdstats.services import keys
 from acdstats.services.methods import CallContext, call, find_method
 from acdstats.storage.db import Database
 from acdstats.tls import TlsFiles, make_tls
+from bench.server import make_token
 
 ACDSTATS = str(Path(sys.executable).with_name("acdstats"))
 EPOCH = 1767225600  # 2026-01-01 00:00 UTC: batch n covers the half hour from EPOCH + n * 1800 s
@@ -236,17 +236,6 @@ def batch_events(batch: int) -> list[dict[str, Any]]:
         for n, event in enumerate(call_events):
             events.append({**event, "event_id": f"s{batch}-{i}-{n}"})
     return events
-
-
-def make_token(credentials: dict[str, Any], ttl: int = 3600) -> str:
-    """What an official client sends: RS256, kid = key id, iss = account id."""
-    now = int(time.time())
-    return jwt.encode(
-        {"iss": str(credentials["account_id"]), "iat": now, "exp": now + ttl},
-        credentials["private_key"],
-        algorithm="RS256",
-        headers={"kid": credentials["key_id"]},
-    )
 
 
 class Server:

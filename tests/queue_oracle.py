@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tests.oracle import _acw, round_s, unique_events
-from tests.oracle_extensions import instant, label, zone
+from tests.oracle_extensions import _field, instant, label, zone
 
 ITEMS = [
     ("WT", "WaitingTime"), ("SA", "SpeedOfAnswer"), ("AT", "AbandonmentTime"),
@@ -256,13 +256,6 @@ def answer(
     if params.get("format") == "csv":
         return to_csv(result, aggregation, z is not None, by_queue, shorts, long, levels, pcts)
     return {"result": result}
-
-
-def _field(v: Any) -> str:
-    text = "" if v is None else str(v)
-    if any(c in text for c in ',"\r\n'):
-        return '"' + text.replace('"', '""') + '"'
-    return text
 
 
 def to_csv(
