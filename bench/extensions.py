@@ -61,18 +61,22 @@ def cases(days: int) -> list[tuple[str, dict[str, str]]]:
     ]
 
 
-def hand_sql(params: dict[str, str], account_id: int) -> tuple[str, dict[str, Any]]:
-    """What an engineer writes by hand: one GROUP BY over the offers."""
+def local_days(params: dict[str, str], column: str) -> tuple[int, int, str]:
+    """The window in UTC ms and the SQL of `column`'s day, both in the request's zone."""
     zone = params.get("timezone")
     lo, hi = (parse_request_time(params[k]) for k in ("from_date", "to_date"))
     assert lo is not None and hi is not None
-    if zone:
-        z = load_zone(zone)
-        assert z is not None
-        lo, hi = wall_to_utc_ms(lo, z), wall_to_utc_ms(hi, z)
-        day = f"((offered_at AT TIME ZONE 'UTC') AT TIME ZONE '{zone}')::DATE"
-    else:
-        day = "offered_at::DATE"
+    if not zone:
+        return lo, hi, f"{column}::DATE"
+    z = load_zone(zone)
+    assert z is not None
+    day = f"(({column} AT TIME ZONE 'UTC') AT TIME ZONE '{zone}')::DATE"
+    return wall_to_utc_ms(lo, z), wall_to_utc_ms(hi, z), day
+
+
+def hand_sql(params: dict[str, str], account_id: int) -> tuple[str, dict[str, Any]]:
+    """What an engineer writes by hand: one GROUP BY over the offers."""
+    lo, hi, day = local_days(params, "offered_at")
     aggregates = [f"count({s}), sum({s}), min({s}), max({s})" for s in SAMPLES] + [
         "count(*) - count(sa)"
     ]

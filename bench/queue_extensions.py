@@ -21,12 +21,11 @@ from typing import Any
 import duckdb
 import orjson
 
-from acdstats.domain.buckets import load_zone, wall_to_utc_ms
-from acdstats.domain.timefmt import parse_request_time
 from acdstats.services import methods
 from acdstats.storage.db import Database
 from bench import report
 from bench.dataset import ROOT, prepare
+from bench.extensions import local_days
 from bench.queues import SAMPLES, THRESHOLDS, export_calls
 from bench.run import code_version, log
 from bench.sizes import SIZES, START
@@ -56,16 +55,7 @@ def cases(days: int) -> list[tuple[str, dict[str, str]]]:
 
 def hand_sql(params: dict[str, str], account: int) -> tuple[str, dict[str, Any]]:
     """What an engineer writes by hand: one GROUP BY over the queue calls."""
-    zone = params.get("timezone")
-    lo, hi = (parse_request_time(params[k]) for k in ("from_date", "to_date"))
-    assert lo is not None and hi is not None
-    if zone:
-        z = load_zone(zone)
-        assert z is not None
-        lo, hi = wall_to_utc_ms(lo, z), wall_to_utc_ms(hi, z)
-        day = f"((entered_at AT TIME ZONE 'UTC') AT TIME ZONE '{zone}')::DATE"
-    else:
-        day = "entered_at::DATE"
+    lo, hi, day = local_days(params, "entered_at")
     columns = [
         "count(*)", "count(*) FILTER (WHERE outcome = 'answered')",
         "count(*) FILTER (WHERE outcome IN ('abandoned', 'moved'))",
